@@ -1,0 +1,19 @@
+# sovereign: research questions -> arXiv search -> TF-IDF filter (-> later stages).
+# Thin by design: config, validation and helpers live in rules/common.smk, logic in src/sovereign.
+from snakemake.utils import min_version
+
+min_version("9.27")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/search.smk"
+include: "rules/filter.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_outputs(),

@@ -1,0 +1,81 @@
+# Config and question-sheet validation (before any job runs), the question list, and the
+# input/param helpers every stage uses. No rules here.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from sovereign.config import load_yaml, read_questions, validate_config
+from sovereign.errors import SovereignError
+from sovereign.snapshot import snapshot_files
+
+
+def config_sources():
+    """Where config values came from, highest precedence first (for error messages)."""
+    cli_files = [str(p) for p in workflow.overwrite_configfiles]
+    own_files = [str(p) for p in workflow.configfiles if str(p) not in cli_files]
+    sources = [("--config", dict(workflow.config_settings.config or {}))]
+    for path in reversed(own_files + cli_files):
+        try:
+            sources.append((str(path), load_yaml(path) or {}))
+        except SovereignError:
+            sources.append((str(path), {}))
+    return sources
+
+
+try:
+    validate_config(
+        config,
+        load_yaml(Path(workflow.basedir) / "config/schemas/config.schema.yaml"),
+        config_sources(),
+    )
+    QUESTIONS = {
+        q.question_id: q
+        for q in read_questions(
+            config["questions"],
+            load_yaml(Path(workflow.basedir) / "config/schemas/questions.schema.yaml"),
+        )
+    }
+    SNAPSHOT_FILES = (
+        [str(p) for p in snapshot_files(config["search"]["snapshot"])]
+        if config["search"]["backend"] == "snapshot"
+        else []
+    )
+except SovereignError as err:
+    print(f"sovereign: {err.message}", file=sys.stderr)
+    sys.exit(1)
+
+RESULTS = config["results"]
+NETWORK_SEARCH = config["search"]["backend"] == "arxiv"
+
+
+wildcard_constraints:
+    qid="[A-Za-z0-9_-]{1,64}",
+
+
+def final_outputs():
+    return expand(f"{RESULTS}/{{qid}}/filtered.parquet", qid=sorted(QUESTIONS))
+
+
+def get_question(wildcards):
+    q = QUESTIONS[wildcards.qid]
+    return {"question_id": q.question_id, "question": q.question, "as_of": q.as_of}
+
+
+def get_question_text(wildcards):
+    return QUESTIONS[wildcards.qid].question
+
+
+def get_search_params():
+    """The search settings that change what is found (a change reruns search)."""
+    s = config["search"]
+    return {
+        "backend": s["backend"],
+        "max_results": s["max_results"],
+        "snapshot": s["snapshot"] if s["backend"] == "snapshot" else None,
+    }
+
+
+def code(*modules):
+    """Library modules a stage runs, as inputs: editing them reruns the stage (by checksum)."""
+    return [str(Path(workflow.basedir) / "src/sovereign" / f"{m}.py") for m in modules]

@@ -1,0 +1,17 @@
+"""Snakemake entry point of the search stage (logic: sovereign.search)."""
+
+import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
+from sovereign import entry, schemas
+from sovereign.config import Question
+from sovereign.parquet_io import write_table
+from sovereign.search import SearchSettings, search
+
+
+def stage(smk, log):
+    question = Question(**smk.params.question)
+    rows = search(question, SearchSettings.from_config(smk.config), log)
+    write_table(rows, schemas.RAW, smk.output.raw, schemas.RAW_SORT)
+    log(f"{len(rows)} hits written to {smk.output.raw}")
+
+
+entry.run(snakemake, stage)  # noqa: F821  (injected by Snakemake)

@@ -1,0 +1,125 @@
+"""HTTP with the manners a public API expects: retries, backoff, and `Retry-After` obeyed.
+
+Retried: connection failures, timeouts, 429 and 5xx. Not retried: other 4xx (a bad request or a
+refused key will not get better by asking again). Every wait is the larger of the server's
+`Retry-After` and exponential backoff; a wait longer than `max_wait` fails at once with a message
+that says when to try again, instead of hanging a job for an hour.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from .errors import NetworkError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = 4
+    backoff: float = 2.0
+    max_wait: float = 120.0
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def request_with_retries(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    what: str,
+    policy: RetryPolicy,
+    headers: dict[str, str] | None = None,
+    json_body: Any = None,
+    slot: Callable[[], AbstractContextManager[Any]] = nullcontext,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> Response:
+    """Send one request, retrying transient failures; `what` names it in every message."""
+    problem = "no attempt made"
+    for attempt in range(policy.retries + 1):
+        backoff = policy.backoff * (2**attempt)
+        try:
+            with slot():
+                resp = session.request(
+                    method, url, headers=headers, json=json_body, timeout=policy.timeout
+                )
+        except (requests.ConnectionError, requests.Timeout) as err:
+            problem = f"could not connect ({type(err).__name__})"
+            wait = backoff
+        else:
+            if resp.status_code == 200:
+                return Response(resp.status_code, resp.content, dict(resp.headers))
+            if resp.status_code not in RETRY_STATUSES:
+                raise NetworkError(
+                    what,
+                    f"the server answered HTTP {resp.status_code}: {_snippet(resp.content)}",
+                    _fix_for(resp.status_code),
+                )
+            problem = f"the server answered HTTP {resp.status_code}"
+            asked = retry_after_seconds(resp.headers.get("Retry-After"))
+            wait = max(backoff, asked or 0.0)
+            if asked is not None and asked > policy.max_wait:
+                raise NetworkError(
+                    what,
+                    f"{problem} and asked to wait {asked:.0f} s (more than max_wait "
+                    f"{policy.max_wait:.0f} s)",
+                    "run again later, or raise search.max_wait in the config",
+                )
+        if attempt == policy.retries:
+            break
+        wait = min(wait, policy.max_wait)
+        log(f"{what}: {problem}; retry {attempt + 1}/{policy.retries} in {wait:.1f} s")
+        sleep(wait)
+    raise NetworkError(
+        what,
+        f"{problem}, after {policy.retries + 1} attempts",
+        "check the network and the service URL, then run again (finished jobs are kept)",
+    )
+
+
+def _snippet(body: bytes, limit: int = 200) -> str:
+    text = " ".join(body.decode("utf-8", "replace").split())
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+def _fix_for(status: int) -> str:
+    if status in (401, 403):
+        return "check the API key or the contact/User-Agent the service requires"
+    if status == 400:
+        return "the service rejected the request; check the query or the service URL"
+    return "check the service URL in the config"

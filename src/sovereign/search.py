@@ -1,0 +1,137 @@
+"""The search stage: a question's four queries through one backend, every hit kept as a row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from .arxiv_search import LedgerClient, Transport, user_agent
+from .config import Question
+from .expand import Query, expand
+from .fetch import RetryPolicy
+from .ledger import Ledger
+from .ratelimit import IntervalLock
+from .snapshot import SnapshotIndex, load_snapshot
+
+RATE_LOCK_NAME = ".arxiv-rate.lock"
+MAX_PAGE_SIZE = 100  # arXiv pages larger than this are slow and often cut short
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    backend: str
+    max_results: int
+    snapshot: str | None = None
+    ledger: str = "ledger"
+    contact: str = ""
+    arxiv_url: str = "https://export.arxiv.org/api/query"
+    min_interval: float = 3.0
+    policy: RetryPolicy = RetryPolicy()
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> SearchSettings:
+        s = config["search"]
+        return cls(
+            backend=s["backend"],
+            max_results=int(s["max_results"]),
+            snapshot=s.get("snapshot"),
+            ledger=config.get("ledger", "ledger"),
+            contact=s.get("contact", ""),
+            arxiv_url=s["arxiv_url"],
+            min_interval=float(s["min_interval"]),
+            policy=RetryPolicy(
+                retries=int(s["retries"]),
+                backoff=float(s["backoff"]),
+                max_wait=float(s["max_wait"]),
+                timeout=float(s["timeout"]),
+            ),
+        )
+
+
+def _row(question: Question, query: Query, rank: int, paper: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "question_id": question.question_id,
+        "query_index": query.index,
+        "query_kind": query.kind,
+        "query": query.arxiv_query(question.as_of),
+        "rank": rank,
+        **paper,
+    }
+
+
+def search_snapshot(
+    question: Question, settings: SearchSettings, log: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    assert settings.snapshot is not None
+    papers, refs = load_snapshot(settings.snapshot)
+    log(f"snapshot {settings.snapshot}: {len(papers)} unique papers")
+    index = SnapshotIndex(papers, refs)
+    rows = []
+    for query in expand(question.question):
+        hits = index.search(query, settings.max_results, question.as_of)
+        log(f"query {query.index} ({query.kind}) {query.text!r}: {len(hits)} hits")
+        for rank, hit in enumerate(hits, start=1):
+            row = _row(question, query, rank, papers[hit.position])
+            row.update(
+                backend="snapshot",
+                search_score=hit.score,
+                ledger_key=None,
+                source_ref=refs[hit.position],
+                retrieved_at=None,
+            )
+            rows.append(row)
+    return rows
+
+
+def search_arxiv(
+    question: Question,
+    settings: SearchSettings,
+    log: Callable[[str], None],
+    session: requests.Session | None = None,
+) -> list[dict[str, Any]]:
+    replay = settings.backend == "replay"
+    ledger = Ledger(settings.ledger)
+    if session is None and not replay:
+        session = requests.Session()
+        session.headers["User-Agent"] = user_agent(settings.contact)
+    transport = Transport(
+        ledger=ledger,
+        replay=replay,
+        session=session,
+        policy=settings.policy,
+        lock=IntervalLock(Path(settings.ledger) / RATE_LOCK_NAME, settings.min_interval),
+        log=log,
+    )
+    page_size = min(settings.max_results, MAX_PAGE_SIZE)
+    client = LedgerClient(transport, settings.arxiv_url, page_size=page_size)
+    rows = []
+    for query in expand(question.question):
+        text = query.arxiv_query(question.as_of)
+        count = 0
+        for rank, (paper, entry) in enumerate(client.search(text, settings.max_results), start=1):
+            row = _row(question, query, rank, paper)
+            row.update(
+                backend=settings.backend,
+                search_score=None,
+                ledger_key=entry.key,
+                source_ref=None,
+                retrieved_at=entry.retrieved_at,
+            )
+            rows.append(row)
+            count = rank
+        log(f"query {query.index} ({query.kind}) {text!r}: {count} hits")
+    log(f"{transport.requests_made} requests sent to {settings.arxiv_url}")
+    return rows
+
+
+def search(
+    question: Question, settings: SearchSettings, log: Callable[[str], None] = lambda _m: None
+) -> list[dict[str, Any]]:
+    """Every hit of every query for one question, as raw-stage rows."""
+    if settings.backend == "snapshot":
+        return search_snapshot(question, settings, log)
+    return search_arxiv(question, settings, log)

@@ -1,0 +1,90 @@
+"""Text normalization shared by every stage: wrapped lines, TeX, tokens.
+
+arXiv metadata arrives hard-wrapped, with leading spaces and TeX markup (`$\\ell_1$`, `\\'a`,
+`\\emph{x}`). Stored text keeps the TeX but loses the wraps; matching and scoring see plain words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+
+# TeX accent commands and the Unicode combining mark each one stands for.
+_ACCENTS = {
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "c": "\u0327",
+    "v": "\u030c",
+    "u": "\u0306",
+    "H": "\u030b",
+}
+_ACCENT_RE = re.compile(
+    r"""\\(['`^"~=.]|[cvuH](?=[{\s]))"""  # the accent command
+    r"""\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))"""  # its letter, braced or bare
+)
+_TEX_CMD = re.compile(r"\\([A-Za-z]+)\*?")
+_DOTLESS = re.compile(r"\\([ij])\b ?")
+# Markup whose name is not content: dropped, while `\alpha` or `\ell` stay as words.
+_MARKUP = frozenset(
+    "emph textbf textit texttt textrm textsc textsf text mathrm mathbf mathit mathcal mathbb "
+    "mathsf mathtt boldsymbol bm operatorname cite citep citet ref eqref label url href footnote "
+    "left right big Big bigg Bigg mbox hbox rm bf it tt sc em cal".split()
+)
+_TEX_SYMBOLS = re.compile(r"[{}$^_\\]")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-.'][a-z0-9]+)*")
+
+
+def collapse_whitespace(text: str | None) -> str:
+    """Join hard-wrapped lines and squeeze runs of whitespace into one space."""
+    if not text:
+        return ""
+    return _WS.sub(" ", text).strip()
+
+
+def _accent(match: re.Match[str]) -> str:
+    letter = (match.group(2) or match.group(3)).lstrip("\\")
+    return unicodedata.normalize("NFC", letter + _ACCENTS[match.group(1)])
+
+
+def _command(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return " " if name in _MARKUP else f" {name} "
+
+
+def detex(text: str | None) -> str:
+    """Plain text from TeX-flavoured metadata: accents resolved, markup dropped, words kept."""
+    if not text:
+        return ""
+    text = _DOTLESS.sub(r"\1", text)  # `\"\i ve`: the dotless i and its terminating space
+    text = _ACCENT_RE.sub(_accent, text)
+    text = _TEX_CMD.sub(_command, text)
+    text = _TEX_SYMBOLS.sub(" ", text)
+    return collapse_whitespace(unicodedata.normalize("NFKC", text))
+
+
+def fold(text: str | None) -> str:
+    """Lower-case plain text with accents removed, the form every matcher compares."""
+    decomposed = unicodedata.normalize("NFKD", detex(text).lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens(text: str | None) -> list[str]:
+    """Word tokens of `fold(text)`; hyphenated and dotted words (`top-k`, `v2.0`) stay whole."""
+    return _TOKEN.findall(fold(text))
+
+
+def none_if_blank(value: object) -> str | None:
+    """Metadata uses null, '', and the string 'None' for a missing value; make them all None."""
+    if value is None:
+        return None
+    text = collapse_whitespace(str(value))
+    if text == "" or text.lower() in ("none", "null", "nan"):
+        return None
+    return text
