@@ -5,6 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from sovereign.codedeps import script_code
 from sovereign.config import load_yaml, read_questions, validate_config
 from sovereign.errors import SovereignError
 from sovereign.snapshot import snapshot_files
@@ -76,6 +77,7 @@ def get_search_params():
     }
 
 
-def code(*modules):
-    """Library modules a stage runs, as inputs: editing them reruns the stage (by checksum)."""
-    return [str(Path(workflow.basedir) / "src/sovereign" / f"{m}.py") for m in modules]
+def code(script):
+    """Library files a stage's script runs, as inputs: an edit reruns the stage (by checksum)."""
+    base = Path(workflow.basedir)
+    return script_code(base / "scripts" / f"{script}.py", base / "src/sovereign")

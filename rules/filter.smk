@@ -4,19 +4,19 @@
 rule filter:
     input:
         raw=f"{RESULTS}/{{qid}}/raw.parquet",
-        code=code("filter", "text", "schemas", "parquet_io"),
+        code=code("filter"),
     output:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
-    params:
-        question=get_question_text,
-        threshold=config["filter"]["threshold"],
     log:
         "logs/filter/{qid}.log",
+    conda:
+        "../envs/sovereign.yaml"
     threads: 1
     resources:
         mem_mb=1024,
         runtime=10,
-    conda:
-        "../envs/sovereign.yaml"
+    params:
+        question=get_question_text,
+        threshold=config["filter"]["threshold"],
     script:
         "../scripts/filter.py"

@@ -11,23 +11,13 @@ if NETWORK_SEARCH:
 rule search:
     input:
         snapshot=SNAPSHOT_FILES,
-        code=code(
-            "search",
-            "expand",
-            "records",
-            "snapshot",
-            "arxiv_search",
-            "text",
-            "schemas",
-            "parquet_io",
-        ),
+        code=code("search"),
     output:
         raw=f"{RESULTS}/{{qid}}/raw.parquet",
-    params:
-        question=get_question,
-        search=get_search_params(),
     log:
         "logs/search/{qid}.log",
+    conda:
+        "../envs/sovereign.yaml"
     threads: 1
     resources:
         mem_mb=1024,
@@ -35,7 +25,8 @@ rule search:
         # One live search at a time across the workflow (profiles set arxiv_api=1); the
         # cross-process rate lock in sovereign.ratelimit enforces the 3 s spacing either way.
         arxiv_api=1 if NETWORK_SEARCH else 0,
-    conda:
-        "../envs/sovereign.yaml"
+    params:
+        question=get_question,
+        search=get_search_params(),
     script:
         "../scripts/search.py"

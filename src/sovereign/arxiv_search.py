@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 import arxiv
 import requests
 from arxiv import _feed
+from lxml import etree
 
 from . import __version__
 from .errors import LedgerMiss, NetworkError
@@ -27,6 +28,7 @@ from .ratelimit import IntervalLock
 from .records import from_result
 
 SERVICE = "arxiv-api"
+ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
 
 
 def user_agent(contact: str) -> str:
@@ -88,14 +90,23 @@ class Transport:
             slot=self.lock.slot if self.lock else nullcontext,
             log=self.log,
         )
-        feed = _feed.parse(response.body)
-        if feed.malformed and not feed.results:
+        if not is_atom_feed(response.body):
             raise NetworkError(
                 f"arXiv query {query!r}",
-                f"the answer from {url} is not an Atom feed ({feed.error})",
+                f"the answer from {url} is not an Atom feed: {response.body[:80]!r}",
                 "check search.arxiv_url; it must point at an arXiv API query endpoint",
             )
         return response.body
+
+
+def is_atom_feed(body: bytes) -> bool:
+    """True for a well-formed Atom <feed> (an HTML error page or a proxy's notice is not)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError:
+        return False
+    return root is not None and root.tag == ATOM_FEED
 
 
 class LedgerClient(arxiv.Client):

@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .arxiv_terms import ARXIV_API_URL, TOU_MIN_INTERVAL
 from .errors import ConfigError
+from .expand import has_search_terms
 from .text import collapse_whitespace
 
 QUESTION_COLUMNS = ("question_id", "question", "as_of")
@@ -258,6 +259,12 @@ def read_questions(path: str | os.PathLike[str], schema: dict[str, Any]) -> list
                 f"{record['as_of']!r} is not a calendar date",
                 "use YYYY-MM-DD",
             ) from None
+        if not has_search_terms(record["question"]):
+            raise ConfigError(
+                f"{where}: line {line}, column question",
+                f"{record['question']!r} has no words to search for (only stop words)",
+                "name the subject of the question",
+            )
         qid = record["question_id"]
         if qid in seen:
             raise ConfigError(

@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
+from .stopwords import ENGLISH
 from .text import detex
 
 # Words that frame a research question without naming its subject.
@@ -32,7 +31,7 @@ QUESTION_WORDS = frozenset(
     versus via vs what whether which without work works e.g i.e etc
     """.split()
 )
-STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | QUESTION_WORDS
+STOPWORDS = ENGLISH | QUESTION_WORDS
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-.'][A-Za-z0-9]+)*")
 _BARE = re.compile(r"[A-Za-z0-9]+")
@@ -126,6 +125,10 @@ def analyse(question: str) -> dict[str, list[str]]:
         "phrases": phrase_texts,
         "entities": _dedupe(entities),
     }
+
+
+def has_search_terms(question: str) -> bool:
+    return bool(analyse(question)["keywords"])
 
 
 def expand(question: str) -> list[Query]:

@@ -25,7 +25,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from .errors import InputFileError
 from .expand import Query
 from .records import from_json, paper_date
-from .text import tokens
+from .text import search_words
 
 SNAPSHOT_SUFFIXES = (".jsonl", ".json", ".ndjson")
 BM25_K1 = 1.2
@@ -109,7 +109,7 @@ class SnapshotIndex:
         self.papers = papers
         self.refs = refs
         self.dates = [paper_date(p) for p in papers]
-        self.texts = [" ".join(tokens(f"{p['title']} " * 2 + p["abstract"])) for p in papers]
+        self.texts = [" ".join(search_words(f"{p['title']} " * 2 + p["abstract"])) for p in papers]
         self.vectorizer = CountVectorizer(analyzer=str.split, lowercase=False, dtype=np.float64)
         counts = self.vectorizer.fit_transform(self.texts) if papers else sparse.csr_matrix((0, 0))
         self.counts = sparse.csc_matrix(counts)
@@ -146,7 +146,7 @@ class SnapshotIndex:
         scores = np.zeros(len(self.papers))
         matched: set[int] | None = None
         for clause in query.clauses:
-            words = tokens(clause)
+            words = search_words(clause)
             for word in words:
                 self._bm25(word, scores)
             docs = self._clause_docs(words)

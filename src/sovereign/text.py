@@ -39,6 +39,7 @@ _MARKUP = frozenset(
 )
 _TEX_SYMBOLS = re.compile(r"[{}$^_\\]")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-.'][a-z0-9]+)*")
+_SEARCH_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
 
 
 def collapse_whitespace(text: str | None) -> str:
@@ -78,6 +79,12 @@ def fold(text: str | None) -> str:
 def tokens(text: str | None) -> list[str]:
     """Word tokens of `fold(text)`; hyphenated and dotted words (`top-k`, `v2.0`) stay whole."""
     return _TOKEN.findall(fold(text))
+
+
+def search_words(text: str | None) -> list[str]:
+    """Words as a search engine indexes them: hyphens split (`mixture-of-experts` is three
+    words, so the phrase "mixture of experts" finds it), decimals stay whole."""
+    return _SEARCH_WORD.findall(fold(text))
 
 
 def none_if_blank(value: object) -> str | None:

@@ -1,0 +1,38 @@
+# Two commands do all the setup on a fresh machine:
+#   make run    build .venv (pinned packages) and run the workflow on config/config.yaml
+#   make test   build .venv, run the linters and the whole test suite
+# Extra Snakemake arguments: make run ARGS="--configfile my.yaml -c 4"
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "sovereign needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/snakemake $(ARGS)
+
+lint: setup
+	$(BIN)/ruff check src scripts tests benchmarks
+	$(BIN)/ruff format --check src scripts tests benchmarks
+	$(BIN)/snakefmt --check Snakefile rules
+	$(BIN)/snakemake --lint
+	$(BIN)/snakemake --dry-run --quiet
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .snakemake results logs

@@ -1,0 +1,80 @@
+"""Shared test helpers: paths, the shared data (skipped with a reason when absent), and real
+Snakemake runs in temporary working directories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+CS_DAILY = SHARED_DATA / "arxiv_cs_daily"
+ATOM = SHARED_DATA / "arxiv_atom"
+
+requires_shared = pytest.mark.skipif(
+    not SHARED_DATA.is_dir(),
+    reason=f"needs the shared arXiv data at {SHARED_DATA} (a checkout with ../shared beside it)",
+)
+
+SEED_QUESTIONS = [
+    line.split("\t")
+    for line in (REPO / "config" / "questions.tsv").read_text(encoding="utf-8").splitlines()[1:]
+]
+
+
+def write_sheet(path: Path, rows: list[list[str]]) -> Path:
+    """A question sheet; fields holding tabs, quotes or newlines are quoted as TSV requires."""
+
+    def cell(value: str) -> str:
+        if any(c in value for c in '\t\n"'):
+            return '"' + value.replace('"', '""') + '"'
+        return value
+
+    lines = ["question_id\tquestion\tas_of"] + ["\t".join(cell(v) for v in row) for row in rows]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def make_workdir(root: Path, rows: list[list[str]], search: dict, **extra) -> Path:
+    """A working directory with config/config.yaml and config/questions.tsv."""
+    write_sheet(root / "config" / "questions.tsv", rows)
+    config = {"questions": "config/questions.tsv", "search": search, "filter": {}, **extra}
+    (root / "config" / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return root
+
+
+def snakemake(
+    workdir: Path, *args: str, env: dict | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
+    """Run the real `snakemake` command on this repository's Snakefile in `workdir`."""
+    full_env = {**os.environ, **(env or {})}
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--workflow-profile",
+        str(REPO / "profiles" / "default"),
+        *args,
+    ]
+    proc = subprocess.run(cmd, cwd=workdir, env=full_env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def result_bytes(workdir: Path) -> dict[str, bytes]:
+    """Every file under results/, by relative path."""
+    base = workdir / "results"
+    return {
+        str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()
+    }

@@ -1,0 +1,108 @@
+import json
+
+import pytest
+from conftest import CS_DAILY, SHARED_DATA, requires_shared
+from sovereign.errors import InputFileError
+from sovereign.expand import Query
+from sovereign.snapshot import SnapshotIndex, load_snapshot
+
+
+def write_jsonl(path, records):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def rec(pid, title, abstract, **extra):
+    return {"id": pid, "title": title, "abstract": abstract, "categories": "cs.LG", **extra}
+
+
+CORPUS = [
+    rec("2501.00001", "Expert routing", "Sparse mixture of experts with top-k routing."),
+    rec("2501.00002", "Dense models", "Dense transformers without experts."),
+    rec("2501.00003", "Routing networks", "Packet routing in computer networks."),
+    rec("2501.00004", "Load balancing", "Mixture of experts needs load balancing of experts."),
+    rec("2601.00005", "Late routing paper", "Mixture of experts routing, submitted late."),
+]
+
+
+@pytest.fixture
+def index(tmp_path):
+    return SnapshotIndex(*load_snapshot(write_jsonl(tmp_path / "s.jsonl", CORPUS)))
+
+
+def ids(index, hits):
+    return [index.papers[h.position]["arxiv_id"] for h in hits]
+
+
+def test_or_query_ranks_by_bm25_and_respects_as_of(index):
+    hits = index.search(Query(0, "keywords", "OR", ("routing", "experts")), 10, "2025-12-31")
+    assert ids(index, hits)[0] == "2501.00001"  # matches both terms, short document
+    assert "2601.00005" not in ids(index, hits)  # submitted after the as-of date
+    unbounded = index.search(Query(0, "keywords", "OR", ("routing",)), 10, None)
+    assert "2601.00005" in ids(index, unbounded)
+
+
+def test_and_query_needs_every_clause(index):
+    hits = index.search(Query(3, "broad", "AND", ("routing", "networks")), 10, None)
+    assert ids(index, hits) == ["2501.00003"]
+
+
+def test_phrase_must_appear_in_order(index):
+    hits = index.search(Query(1, "phrases", "OR", ("mixture of experts",)), 10, None)
+    assert set(ids(index, hits)) == {"2501.00001", "2501.00004", "2601.00005"}
+    assert index.search(Query(1, "phrases", "OR", ("experts of mixture",)), 10, None) == []
+
+
+def test_max_results_and_stable_ties(tmp_path):
+    same = [rec(f"2501.0{i:04d}", "Same title", "identical abstract") for i in (3, 1, 2)]
+    index = SnapshotIndex(*load_snapshot(write_jsonl(tmp_path / "s.jsonl", same)))
+    hits = index.search(Query(0, "k", "OR", ("identical",)), 2, None)
+    assert ids(index, hits) == ["2501.00001", "2501.00002"]
+
+
+def test_directory_duplicates_keep_the_highest_version(tmp_path):
+    v1 = rec("2501.00001", "Old title", "old", versions=[{"version": "v1", "created": ""}])
+    v2 = rec("2501.00001", "New title", "new", versions=[{"version": "v1"}, {"version": "v2"}])
+    write_jsonl(tmp_path / "snap" / "a.jsonl", [v2])
+    write_jsonl(tmp_path / "snap" / "b" / "c.jsonl", [v1, rec("2501.00009", "Other", "x")])
+    papers, refs = load_snapshot(tmp_path / "snap")
+    assert [p["arxiv_id"] for p in papers] == ["2501.00001", "2501.00009"]
+    assert papers[0]["title"] == "New title" and refs == ["a.jsonl:1", "b/c.jsonl:2"]
+
+
+def test_bad_json_line_names_file_and_line(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(CORPUS[0]) + "\n\n{not json\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"s\.jsonl:3") as err:
+        load_snapshot(path)
+    assert "repair or remove" in err.value.message
+
+
+def test_missing_and_empty_snapshots_say_what_to_do(tmp_path):
+    with pytest.raises(InputFileError, match="does not exist"):
+        load_snapshot(tmp_path / "nope.jsonl")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputFileError, match="no .jsonl files"):
+        load_snapshot(tmp_path / "empty")
+
+
+@requires_shared
+def test_shared_daily_listings_deduplicate_on_id():
+    papers, _ = load_snapshot(CS_DAILY / "days")
+    unique = set()
+    for path in sorted((CS_DAILY / "days").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            unique.add(json.loads(line)["id"])
+    assert len(papers) == len(unique) == 5670  # SOURCE.md: 7,037 lines, 5,670 unique ids
+
+
+@requires_shared
+def test_mixed_dialect_snapshot_directory(tmp_path):
+    # The Kaggle sample and the API-field ML set searched together, by path.
+    index = SnapshotIndex(*load_snapshot(SHARED_DATA / "arxiv_kaggle_sample"))
+    hits = index.search(Query(0, "keywords", "OR", ("diphoton", "tevatron")), 5, None)
+    assert index.papers[hits[0].position]["arxiv_id"] == "0704.0001"
+    ml = SnapshotIndex(*load_snapshot(SHARED_DATA / "arxiv_ml_stars"))
+    hits = ml.search(Query(1, "phrases", "OR", ("mixture of experts",)), 50, "2024-12-31")
+    assert len(hits) >= 5
