@@ -71,7 +71,8 @@ def get_search_params():
     """The search settings that change what is found (a change reruns search)."""
     s = config["search"]
     return {
-        "backend": s["backend"],
+        # replay reads the very answers a live run recorded: switching between them is no change
+        "source": "snapshot" if s["backend"] == "snapshot" else "arxiv",
         "max_results": s["max_results"],
         "snapshot": s["snapshot"] if s["backend"] == "snapshot" else None,
     }

@@ -24,7 +24,9 @@ def entry_xml(paper: dict) -> str:
         f"    <summary>{escape(paper['summary'])}</summary>",
     ]
     for cat in paper["categories"]:
-        parts.append(f'    <category term={quoteattr(cat)} scheme="http://arxiv.org/schemas/atom"/>')
+        parts.append(
+            f'    <category term={quoteattr(cat)} scheme="http://arxiv.org/schemas/atom"/>'
+        )
     parts.append(f"    <published>{paper['published']}</published>")
     for tag in ("comment", "journal_ref", "doi"):
         if paper.get(tag):

@@ -115,7 +115,7 @@ def search_arxiv(
         for rank, (paper, entry) in enumerate(client.search(text, settings.max_results), start=1):
             row = _row(question, query, rank, paper)
             row.update(
-                backend=settings.backend,
+                backend="arxiv",  # the data's source; replay reads the same recorded answers
                 search_score=None,
                 ledger_key=entry.key,
                 source_ref=None,

@@ -1,0 +1,137 @@
+import pytest
+from conftest import REPO, write_sheet
+from sovereign.config import load_yaml, read_questions, validate_config
+from sovereign.errors import ConfigError
+
+SCHEMA = load_yaml(REPO / "config/schemas/config.schema.yaml")
+QSCHEMA = load_yaml(REPO / "config/schemas/questions.schema.yaml")
+
+
+def base(tmp_path, **search):
+    snap = tmp_path / "snap.jsonl"
+    snap.write_text("")
+    return {
+        "questions": "q.tsv",
+        "search": {"backend": "snapshot", "snapshot": str(snap), **search},
+        "filter": {},
+    }
+
+
+def check(config, sources=None):
+    return validate_config(config, SCHEMA, sources or [("config/config.yaml", config)])
+
+
+def test_defaults_are_filled(tmp_path):
+    config = check(base(tmp_path))
+    assert config["filter"]["threshold"] == 0.15
+    assert config["search"]["max_results"] == 50
+    assert config["ledger"] == "ledger" and config["results"] == "results"
+
+
+def test_shipped_config_is_valid():
+    config = load_yaml(REPO / "config/config.yaml")
+    config["search"]["snapshot"] = str(REPO)  # the shipped path lives beside the repository
+    validate_config(config, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "says"),
+    [
+        ({"filter": {"threshold": 1.5}}, "filter.threshold", "from 0 to 1"),
+        ({"filter": {"treshold": 0.2}}, "filter.treshold", "unknown key"),
+        ({"bogus": 1}, "bogus", "unknown key"),
+        ({"search": {"backend": "google"}}, "search.backend", "one of: arxiv, replay, snapshot"),
+        ({"search": {"max_results": "many"}}, "search.max_results", "a whole number"),
+        ({"search": {"max_results": 0}}, "search.max_results", "from 1 to 2000"),
+    ],
+)
+def test_bad_values_name_the_field_and_the_fix(tmp_path, change, where, says):
+    config = base(tmp_path)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key].update(value)
+        else:
+            config[key] = value
+    with pytest.raises(ConfigError) as err:
+        check(config)
+    assert err.value.where == f"config/config.yaml: {where}"
+    assert says in err.value.message and "fix:" in err.value.message
+
+
+def test_error_names_the_overlay_that_set_the_value(tmp_path):
+    config = base(tmp_path)
+    overlay = {"filter": {"threshold": -1}}
+    config["filter"].update(overlay["filter"])
+    sources = [("--config", {}), ("my-overlay.yaml", overlay), ("config/config.yaml", {})]
+    with pytest.raises(ConfigError, match="my-overlay.yaml: filter.threshold"):
+        check(config, sources)
+
+
+def test_command_line_strings_are_read_as_numbers(tmp_path):
+    config = base(tmp_path)
+    config["filter"]["threshold"] = "0.3"  # --config filter='{threshold: 0.3}'
+    assert check(config)["filter"]["threshold"] == 0.3
+
+
+def test_backend_specific_requirements(tmp_path):
+    with pytest.raises(ConfigError, match="search.snapshot") as err:
+        check(base(tmp_path, snapshot=str(tmp_path / "missing.jsonl")))
+    assert "does not exist" in err.value.message
+    with pytest.raises(ConfigError, match="search.contact"):
+        check(base(tmp_path, backend="arxiv"))
+    with pytest.raises(ConfigError, match="terms of use"):
+        check(base(tmp_path, backend="arxiv", contact="me@example.org", min_interval=1))
+    loopback = base(
+        tmp_path, backend="arxiv", contact="me", min_interval=0, arxiv_url="http://127.0.0.1:1/q"
+    )
+    check(loopback)  # a test server or mirror may be asked faster
+
+
+def sheet(tmp_path, rows):
+    return read_questions(write_sheet(tmp_path / "q.tsv", rows), QSCHEMA)
+
+
+def test_tricky_question_text_is_kept_verbatim(tmp_path):
+    texts = [
+        'Does "attention" help? It\'s `rm -rf /` and $(touch pwned) with $HOME',
+        "Is the $\\ell_1$ penalty on Gödel–Escher τ-embeddings\nstable? (ünïcödé)",
+    ]
+    questions = sheet(tmp_path, [["b", texts[0], "2026-01-01"], ["a", texts[1], "2026-01-02"]])
+    assert [q.question_id for q in questions] == ["a", "b"]  # sorted by id
+    assert questions[1].question == texts[0]
+    assert questions[0].question == texts[1].replace("\n", " ")  # wrapped lines joined
+
+
+@pytest.mark.parametrize(
+    ("rows", "where", "says"),
+    [
+        ([["bad id!", "A question on routing?", "2026-01-01"]], "line 2, column question_id", ""),
+        ([["x" * 65, "A question on routing?", "2026-01-01"]], "line 2, column question_id", ""),
+        ([["a", "   ", "2026-01-01"]], "line 2, column question", "empty"),
+        ([["a", "What is it and how does it?", "2026-01-01"]], "line 2, column question", "stop"),
+        ([["a", "Routing?", "2026-13-01"]], "line 2, column as_of", "calendar date"),
+        ([["a", "Routing?", "28 May 2026"]], "line 2, column as_of", "YYYY-MM-DD"),
+        ([["a", "Routing?", "2026-01-01"], ["a", "Experts?", "2026-01-01"]], "line 3", "line 2"),
+        ([["a", "Routing?"]], "line 2", "tab-separated fields"),
+    ],
+)
+def test_bad_sheets_name_line_and_column(tmp_path, rows, where, says):
+    with pytest.raises(ConfigError) as err:
+        sheet(tmp_path, rows)
+    assert where in err.value.where
+    assert says in err.value.message
+
+
+def test_header_and_emptiness(tmp_path):
+    path = tmp_path / "q.tsv"
+    path.write_text("id\tquestion\tdate\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown columns"):
+        read_questions(path, QSCHEMA)
+    path.write_text("question_id\tquestion\tas_of\n# only a comment\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="no questions"):
+        read_questions(path, QSCHEMA)
+    with pytest.raises(ConfigError, match="not found"):
+        read_questions(tmp_path / "nope.tsv", QSCHEMA)
+    path.write_text('question_id\tquestion\tas_of\na\t"unterminated\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 2"):
+        read_questions(path, QSCHEMA)

@@ -1,0 +1,108 @@
+import random
+
+import pyarrow as pa
+import pytest
+from sovereign import schemas
+from sovereign.filter import deduplicate, filter_papers, tfidf_scores
+from sovereign.parquet_io import to_table, write_table
+
+QUESTION = "How does top-k expert routing affect accuracy in mixture-of-experts models?"
+
+
+def hit(qi, rank, pid, title, abstract):
+    return {
+        "question_id": "q",
+        "query_index": qi,
+        "query_kind": "keywords",
+        "query": "all:x",
+        "rank": rank,
+        "arxiv_id": pid,
+        "arxiv_id_versioned": None,
+        "title": title,
+        "abstract": abstract,
+        "authors": ["A. Author"],
+        "categories": ["cs.LG"],
+        "primary_category": "cs.LG",
+        "published": None,
+        "updated": None,
+        "doi": None,
+        "journal_ref": None,
+        "comment": None,
+        "links": [],
+        "backend": "snapshot",
+        "search_score": 1.0,
+        "ledger_key": None,
+        "source_ref": None,
+        "retrieved_at": None,
+    }
+
+
+HITS = [
+    hit(
+        0,
+        1,
+        "2501.1",
+        "Top-k expert routing",
+        "Top-k routing in mixture-of-experts models raises accuracy by two points.",
+    ),
+    hit(0, 2, "2501.2", "Gaussian splatting", "Rendering driving scenes in real time."),
+    hit(
+        1,
+        1,
+        "2501.1",
+        "Top-k expert routing",
+        "Top-k routing in mixture-of-experts models raises accuracy by two points.",
+    ),
+    hit(2, 3, "2501.3", "Expert load balancing", "Balancing experts in mixture-of-experts."),
+    hit(3, 1, "2501.4", "Stop words only", ""),
+]
+
+
+def test_duplicates_collapse_with_hit_counts():
+    papers = deduplicate(to_table(HITS, schemas.RAW))
+    assert [p["arxiv_id"] for p in papers] == ["2501.1", "2501.2", "2501.3", "2501.4"]
+    first = papers[0]
+    assert first["query_hits"] == 2 and first["best_rank"] == 1 and first["first_query_index"] == 0
+
+
+def test_relevant_papers_are_kept_and_unrelated_ones_are_not():
+    rows = {r["arxiv_id"]: r for r in filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15)}
+    assert rows["2501.1"]["kept"] and rows["2501.1"]["tfidf_score"] > 0.3
+    assert not rows["2501.2"]["kept"] and rows["2501.2"]["tfidf_score"] == 0.0
+    assert all(0.0 <= r["tfidf_score"] <= 1.0 + 1e-12 for r in rows.values())
+
+
+def test_threshold_is_inclusive():
+    rows = filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15)
+    score = rows[0]["tfidf_score"]
+    again = filter_papers(QUESTION, to_table(HITS, schemas.RAW), score)
+    assert again[0]["kept"]
+
+
+def test_scores_do_not_depend_on_arrival_order(tmp_path):
+    outputs = []
+    for seed in range(4):
+        shuffled = HITS[:]
+        random.Random(seed).shuffle(shuffled)
+        rows = filter_papers(QUESTION, to_table(shuffled, schemas.RAW), 0.15)
+        path = tmp_path / f"f{seed}.parquet"
+        write_table(rows, schemas.FILTERED, path, schemas.FILTERED_SORT)
+        outputs.append(path.read_bytes())
+    assert len(set(outputs)) == 1
+
+
+def test_no_hits_gives_an_empty_filtered_stage():
+    assert filter_papers(QUESTION, to_table([], schemas.RAW), 0.15) == []
+    assert tfidf_scores(QUESTION, []).shape == (0,)
+
+
+@pytest.mark.parametrize("docs", [["the and of"], ["", ""]])
+def test_documents_without_vocabulary_score_zero(docs):
+    assert tfidf_scores("the of and", docs).tolist() == [0.0] * len(docs)
+
+
+def test_filtered_schema_round_trip(tmp_path):
+    rows = filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15)
+    table = write_table(rows, schemas.FILTERED, tmp_path / "f.parquet", schemas.FILTERED_SORT)
+    assert table.schema.equals(schemas.FILTERED)
+    assert isinstance(table, pa.Table) and table.num_rows == 4

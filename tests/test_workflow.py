@@ -1,0 +1,153 @@
+"""Real `snakemake` runs in temporary working directories (slow: seconds to a minute each)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import CS_DAILY, REPO, SEED_QUESTIONS, make_workdir, requires_shared
+from conftest import result_bytes, snakemake
+from fake_arxiv import FakeArxiv
+from fixture_papers import PAPERS
+
+pytestmark = pytest.mark.slow
+
+TRICKY = [
+    "tricky",
+    'Does "expert routing" help? $(touch pwned) `touch pwned2` \\ell_1 $x^2$ ünïcödé;\nrm -rf',
+    "2026-05-28",
+]
+
+
+def dry_run_updates(workdir, overrides):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "tests" / "dryrun_api.py"),
+            str(REPO / "Snakefile"),
+            str(workdir),
+            json.dumps(overrides),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@requires_shared
+def test_snapshot_run_is_deterministic_and_reruns_only_what_changed(tmp_path):
+    rows = [*SEED_QUESTIONS, TRICKY]
+    search = {"backend": "snapshot", "snapshot": str(CS_DAILY), "max_results": 50}
+    runs = []
+    for seed in ("1", "2"):
+        workdir = make_workdir(tmp_path / f"run{seed}", rows, search)
+        snakemake(workdir, "-c", "2", env={"PYTHONHASHSEED": seed})
+        runs.append(workdir)
+    first, second = (result_bytes(w) for w in runs)
+    qids = sorted(r[0] for r in rows)
+    assert sorted(first) == sorted(
+        f"{q}/{stage}.parquet" for q in qids for stage in ("raw", "filtered")
+    )
+    assert first == second  # byte-identical across processes and hash seeds
+
+    # The question text never went through a shell.
+    assert not any((runs[0] / name).exists() for name in ("pwned", "pwned2"))
+    tricky = pq.read_table(runs[0] / "results/tricky/raw.parquet")
+    assert tricky.num_rows > 0 and set(tricky.column("question_id").to_pylist()) == {"tricky"}
+
+    for qid in qids:
+        raw = pq.read_table(runs[0] / f"results/{qid}/raw.parquet")
+        filtered = pq.read_table(runs[0] / f"results/{qid}/filtered.parquet")
+        assert set(raw.column("query_index").to_pylist()) <= {0, 1, 2, 3}
+        assert filtered.num_rows == len(set(raw.column("arxiv_id").to_pylist()))
+
+    # A complete run leaves nothing to do.
+    proc = snakemake(runs[0], "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+    # A new threshold reruns filter (and what follows), never search.
+    updated = dry_run_updates(runs[0], {"filter": {"threshold": 0.05}})
+    assert sorted(updated) == sorted(f"results/{q}/filtered.parquet" for q in qids)
+    # A new max_results reruns search too.
+    updated = dry_run_updates(runs[0], {"search": {"max_results": 10}})
+    assert f"results/{qids[0]}/raw.parquet" in updated
+
+
+def test_live_arxiv_run_respects_the_rate_limit_and_records_a_ledger(tmp_path):
+    rows = [
+        [
+            "routing",
+            "How does expert routing affect VQA accuracy in mixture-of-experts?",
+            "2026-05-28",
+        ],
+        ["balance", "Does load balancing improve expert utilization?", "2026-05-28"],
+    ]
+    with FakeArxiv(PAPERS) as fake:
+        search = {
+            "backend": "arxiv",
+            "arxiv_url": fake.url,
+            "contact": "mailto:ci@example.org",
+            "min_interval": 3.0,
+            "max_results": 5,
+        }
+        workdir = make_workdir(tmp_path / "live", rows, search)
+        snakemake(workdir, "-c", "8")
+        times = sorted(r["time"] for r in fake.requests)
+        asked = {json.dumps(r["params"], sort_keys=True) for r in fake.requests}
+        assert len(asked) == 8  # 2 questions x 4 queries, one page each
+        sent = len(fake.requests)  # plus one repeat per empty first page
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert min(gaps) >= 3.0, gaps  # one request per 3 s across the whole workflow, -c 8
+        assert all("ci@example.org" in r["user_agent"] for r in fake.requests)
+        first = result_bytes(workdir)
+
+        # Outputs gone, ledger kept: the rerun asks arXiv nothing and gives the same bytes.
+        shutil.rmtree(workdir / "results")
+        snakemake(workdir, "-c", "8")
+        assert len(fake.requests) == sent
+        assert result_bytes(workdir) == first
+
+    # Replay from the ledger with no server at all.
+    shutil.rmtree(workdir / "results")
+    snakemake(workdir, "-c", "2", "--config", "search={backend: replay}")
+    assert result_bytes(workdir) == first
+    assert len(list((workdir / "ledger" / "arxiv-api").rglob("*.json"))) == 8
+
+
+def test_bad_input_fails_before_any_job_with_one_message(tmp_path):
+    rows = [
+        ["q1", "How does expert routing work?", "2026-05-28"],
+        ["q1", "Does load balancing help?", "2026-05-28"],
+    ]
+    snap = tmp_path / "snap.jsonl"
+    snap.write_text("")
+    workdir = make_workdir(tmp_path / "bad", rows, {"backend": "snapshot", "snapshot": str(snap)})
+    proc = snakemake(workdir, "-c", "1", check=False)
+    assert proc.returncode != 0
+    assert "config/questions.tsv: line 3, column question_id" in proc.stderr
+    assert "'q1' is used again (first on line 2)" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (workdir / "results").exists()
+
+    make_workdir(workdir, rows[:1], {"backend": "snapshot", "snapshot": str(snap)})
+    proc = snakemake(workdir, "-c", "1", "--config", "filter={threshold: 7}", check=False)
+    assert proc.returncode != 0 and "--config: filter.threshold" in proc.stderr
+    assert "fix: use a number from 0 to 1" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_failing_search_leaves_no_output_and_says_why(tmp_path):
+    rows = [["q1", "How does expert routing work?", "2026-05-28"]]
+    with FakeArxiv(PAPERS) as fake:
+        fake.faults = [("status", 400, {})]
+        search = {"backend": "arxiv", "arxiv_url": fake.url, "contact": "x", "min_interval": 0}
+        workdir = make_workdir(tmp_path / "fail", rows, search)
+        proc = snakemake(workdir, "-c", "1", check=False)
+    assert proc.returncode != 0
+    assert "HTTP 400" in proc.stderr and "arXiv query" in proc.stderr
+    assert not (workdir / "results/q1/raw.parquet").exists()
+    assert "HTTP 400" in (workdir / "logs/search/q1.log").read_text()
