@@ -1,6 +1,7 @@
 """Snakemake entry point of the filter stage (logic: sovereign.filter)."""
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
+
 from sovereign import entry, schemas
 from sovereign.filter import filter_papers
 from sovereign.parquet_io import read_table, write_table

@@ -1,6 +1,7 @@
 """Snakemake entry point of the search stage (logic: sovereign.search)."""
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
+
 from sovereign import entry, schemas
 from sovereign.config import Question
 from sovereign.parquet_io import write_table

@@ -15,8 +15,9 @@ PAPERS = [
     {
         "id": "2501.00002",
         "title": "Out-of-Domain Generalization on VQA-CP v2",
-        "summary": "Visual question answering models drop 20 points of accuracy on VQA-CP v2.\n"
-        "We show that expert specialization reduces the accuracy drop under distribution shift.",
+        "summary": "Visual question answering models drop 20 points of accuracy on VQA-CP\n"
+        "v2. We show that expert specialization reduces the accuracy drop under\n"
+        "distribution shift.",
         "authors": ["Grace Hopper"],
         "categories": ["cs.CV"],
         "published": "2025-01-05T10:00:00Z",
@@ -35,7 +36,8 @@ PAPERS = [
     {
         "id": "2501.00004",
         "title": "A-OKVQA: Knowledge-Based Visual Question Answering",
-        "summary": "A-OKVQA needs outside knowledge. Fixed routing strategies underperform learned\n"
+        "summary": "A-OKVQA needs outside knowledge. Fixed routing strategies underperform\n"
+        "learned\n"
         "routing on A-OKVQA by 3 points.",
         "authors": ["Claude Shannon"],
         "categories": ["cs.CV", "cs.CL"],

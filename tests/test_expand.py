@@ -1,4 +1,5 @@
 import pytest
+
 from sovereign.expand import KINDS, analyse, expand
 
 SEED = (

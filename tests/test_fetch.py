@@ -4,6 +4,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+
 from sovereign.errors import NetworkError
 from sovereign.fetch import RetryPolicy, request_with_retries, retry_after_seconds
 

@@ -2,6 +2,7 @@ import random
 
 import pyarrow as pa
 import pytest
+
 from sovereign import schemas
 from sovereign.filter import deduplicate, filter_papers, tfidf_scores
 from sovereign.parquet_io import to_table, write_table
@@ -106,3 +107,25 @@ def test_filtered_schema_round_trip(tmp_path):
     table = write_table(rows, schemas.FILTERED, tmp_path / "f.parquet", schemas.FILTERED_SORT)
     assert table.schema.equals(schemas.FILTERED)
     assert isinstance(table, pa.Table) and table.num_rows == 4
+
+
+def test_pair_cosine_equals_scikit_learn_fitted_on_the_pair():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sovereign.text import fold
+
+    docs = [h["title"] + ". " + h["abstract"] for h in HITS]
+    ours = tfidf_scores(QUESTION, docs)
+    for doc, score in zip(docs, ours, strict=True):
+        vec = TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), stop_words="english")
+        try:
+            m = vec.fit_transform([QUESTION, doc])
+        except ValueError:
+            assert score == 0.0
+            continue
+        assert abs((m[0] @ m[1].T).toarray()[0, 0] - score) < 1e-12
+
+
+def test_a_paper_score_ignores_the_other_hits():
+    docs = [h["title"] + ". " + h["abstract"] for h in HITS]
+    alone = tfidf_scores(QUESTION, docs[:1])[0]
+    assert tfidf_scores(QUESTION, docs)[0] == alone

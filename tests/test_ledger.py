@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from sovereign.errors import InputFileError
 from sovereign.ledger import Ledger, request_key
 

@@ -2,6 +2,7 @@ import json
 
 import pytest
 from conftest import CS_DAILY, SHARED_DATA, requires_shared
+
 from sovereign.errors import InputFileError
 from sovereign.expand import Query
 from sovereign.snapshot import SnapshotIndex, load_snapshot

@@ -9,8 +9,15 @@ import sys
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import CS_DAILY, REPO, SEED_QUESTIONS, make_workdir, requires_shared
-from conftest import result_bytes, snakemake
+from conftest import (
+    CS_DAILY,
+    REPO,
+    SEED_QUESTIONS,
+    make_workdir,
+    requires_shared,
+    result_bytes,
+    snakemake,
+)
 from fake_arxiv import FakeArxiv
 from fixture_papers import PAPERS
 

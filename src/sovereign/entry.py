@@ -27,7 +27,7 @@ class StageLog:
 def run(smk: Any, stage: Callable[[Any, StageLog], None]) -> None:
     """Run `stage(snakemake, log)`; a SovereignError ends the job with its message only."""
     log_path = smk.log[0] if smk.log else None
-    sink = open(log_path, "w", encoding="utf-8") if log_path else nullcontext(sys.stderr)
+    sink = open(log_path, "w", encoding="utf-8") if log_path else nullcontext(sys.stderr)  # noqa: SIM115
     with sink as stream:
         log = StageLog(stream)
         try:

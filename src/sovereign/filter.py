@@ -1,12 +1,20 @@
 """The filter stage: de-duplicate the hits and score each paper against the question.
 
-TF-IDF over word unigrams and bigrams, fitted on the question plus every paper's title and
-abstract in arXiv-id order, so a paper's score is the same whatever order the hits arrived in.
+The score is the TF-IDF cosine of the question and the paper's title + abstract: word unigrams
+and bigrams, English stop words removed, IDF fitted on the pair {question, paper} (scikit-learn's
+smooth IDF, L2 norm). Fitting on the pair makes a paper's score a function of that paper and the
+question alone: independent of the order hits arrive in and of which other papers the search
+happened to return, so the 0.15 threshold means the same thing for every question and backend.
+(Fitted on all of a question's hits instead, IDF flattens and even clearly relevant papers score
+below 0.15; README "Filter" has the measurements.)
+
 Every paper stays in the output with its score and `kept`, so the funnel can be drawn.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -43,19 +51,39 @@ def document(paper: dict[str, Any]) -> str:
     return f"{paper['title']}. {paper['abstract']}"
 
 
+def _analyzer():
+    vectorizer = TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), stop_words="english")
+    return vectorizer.build_analyzer()
+
+
+_TERMS = _analyzer()
+# scikit-learn's smooth IDF on a corpus of two documents: ln((1 + n) / (1 + df)) + 1.
+IDF_IN_BOTH = math.log(3 / 3) + 1
+IDF_IN_ONE = math.log(3 / 2) + 1
+
+
+def _weights(counts: Counter[str], other: Counter[str]) -> dict[str, float]:
+    return {t: c * (IDF_IN_BOTH if t in other else IDF_IN_ONE) for t, c in counts.items()}
+
+
+def _norm(weights: dict[str, float]) -> float:
+    return math.sqrt(math.fsum(w * w for w in weights.values()))
+
+
+def pair_cosine(question: Counter[str], paper: Counter[str]) -> float:
+    """TF-IDF cosine of two term-count vectors, IDF fitted on just this pair."""
+    shared = question.keys() & paper.keys()
+    if not shared:
+        return 0.0
+    wq, wp = _weights(question, paper), _weights(paper, question)
+    dot = math.fsum(wq[t] * wp[t] for t in shared)
+    return min(1.0, dot / (_norm(wq) * _norm(wp)))
+
+
 def tfidf_scores(question: str, documents: list[str]) -> np.ndarray:
-    """Cosine similarity of each document to the question (TF-IDF, unigrams + bigrams)."""
-    if not documents:
-        return np.zeros(0)
-    vectorizer = TfidfVectorizer(
-        preprocessor=fold, ngram_range=(1, 2), stop_words="english", dtype=np.float64
-    )
-    try:
-        matrix = vectorizer.fit_transform([question, *documents])
-    except ValueError:  # nothing but stop words anywhere: no vocabulary, no similarity
-        return np.zeros(len(documents))
-    # Rows are L2-normalised, so the dot product is the cosine.
-    return np.asarray((matrix[1:] @ matrix[0].T).todense()).ravel()
+    """TF-IDF cosine (unigrams + bigrams) of each document with the question."""
+    terms = Counter(_TERMS(question))
+    return np.array([pair_cosine(terms, Counter(_TERMS(d))) for d in documents], dtype=np.float64)
 
 
 def filter_papers(question: str, raw: pa.Table, threshold: float) -> list[dict[str, Any]]:

@@ -1,0 +1,68 @@
+"""Benchmark: the four seed questions end to end on the snapshot backend, in a fresh directory.
+
+Prints the wall time of the whole run and, per question, the retrieval funnel
+(hits -> unique papers -> kept) with the best TF-IDF score.
+
+    .venv/bin/python benchmarks/seed_run.py [--snapshot PATH] [--cores N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshot", default=str(REPO.parent / "shared/data/arxiv_cs_daily"))
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args()
+    if not Path(args.snapshot).exists():
+        print(f"snapshot {args.snapshot} not found; pass --snapshot PATH", file=sys.stderr)
+        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="sovereign-bench-"))
+    try:
+        (workdir / "config").mkdir()
+        shutil.copy(REPO / "config/questions.tsv", workdir / "config/questions.tsv")
+        config = {
+            "questions": "config/questions.tsv",
+            "search": {"backend": "snapshot", "snapshot": str(Path(args.snapshot).resolve())},
+            "filter": {},
+        }
+        (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
+        cmd = [
+            sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+            "--directory", str(workdir), "--workflow-profile", str(REPO / "profiles/default"),
+            "--cores", str(args.cores), "--quiet", "all",
+        ]  # fmt: skip
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        wall = time.perf_counter() - start
+        print(f"4-question run, snapshot backend, {args.cores} cores: wall {wall:.1f} s")
+        print(f"{'question':28} {'hits':>5} {'unique':>6} {'kept':>5} {'best tf-idf':>11}")
+        for qdir in sorted((workdir / "results").iterdir()):
+            raw = pq.read_table(qdir / "raw.parquet")
+            filtered = pq.read_table(qdir / "filtered.parquet").to_pydict()
+            kept = sum(filtered["kept"])
+            best = max(filtered["tfidf_score"], default=0.0)
+            print(
+                f"{qdir.name:28} {raw.num_rows:5d} {len(filtered['arxiv_id']):6d} {kept:5d} "
+                f"{best:11.3f}"
+            )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
