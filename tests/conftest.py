@@ -21,7 +21,7 @@ requires_shared = pytest.mark.skipif(
     reason=f"needs the shared arXiv data at {SHARED_DATA} (a checkout with ../shared beside it)",
 )
 
-SEED_QUESTIONS = [
+SHEET_QUESTIONS = [
     line.split("\t")
     for line in (REPO / "config" / "questions.tsv").read_text(encoding="utf-8").splitlines()[1:]
 ]

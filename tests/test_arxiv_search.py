@@ -1,10 +1,10 @@
 """The real `arxiv` client, through the ledger, against a loopback server on 127.0.0.1."""
 
 import pytest
+
 from conftest import ATOM, requires_shared
 from fake_arxiv import FakeArxiv
 from fixture_papers import PAPERS
-
 from sovereign.arxiv_search import SERVICE
 from sovereign.config import Question
 from sovereign.errors import LedgerMiss, NetworkError

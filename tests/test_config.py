@@ -1,6 +1,6 @@
 import pytest
-from conftest import REPO, write_sheet
 
+from conftest import REPO, write_sheet
 from sovereign.config import load_yaml, read_questions, validate_config
 from sovereign.errors import ConfigError
 

@@ -111,6 +111,7 @@ def test_filtered_schema_round_trip(tmp_path):
 
 def test_pair_cosine_equals_scikit_learn_fitted_on_the_pair():
     from sklearn.feature_extraction.text import TfidfVectorizer
+
     from sovereign.text import fold
 
     docs = [h["title"] + ". " + h["abstract"] for h in HITS]

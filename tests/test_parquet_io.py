@@ -5,8 +5,8 @@ import sys
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO
 
+from conftest import REPO
 from sovereign import schemas
 from sovereign.errors import InputFileError
 from sovereign.parquet_io import read_table, write_table

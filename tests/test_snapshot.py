@@ -1,8 +1,8 @@
 import json
 
 import pytest
-from conftest import CS_DAILY, SHARED_DATA, requires_shared
 
+from conftest import CS_DAILY, SHARED_DATA, requires_shared
 from sovereign.errors import InputFileError
 from sovereign.expand import Query
 from sovereign.snapshot import SnapshotIndex, load_snapshot

@@ -9,10 +9,11 @@ import sys
 
 import pyarrow.parquet as pq
 import pytest
+
 from conftest import (
     CS_DAILY,
     REPO,
-    SEED_QUESTIONS,
+    SHEET_QUESTIONS,
     make_workdir,
     requires_shared,
     result_bytes,
@@ -48,7 +49,7 @@ def dry_run_updates(workdir, overrides):
 
 @requires_shared
 def test_snapshot_run_is_deterministic_and_reruns_only_what_changed(tmp_path):
-    rows = [*SEED_QUESTIONS, TRICKY]
+    rows = [*SHEET_QUESTIONS, TRICKY]
     search = {"backend": "snapshot", "snapshot": str(CS_DAILY), "max_results": 50}
     runs = []
     for seed in ("1", "2"):
@@ -158,3 +159,38 @@ def test_a_failing_search_leaves_no_output_and_says_why(tmp_path):
     assert "HTTP 400" in proc.stderr and "arXiv query" in proc.stderr
     assert not (workdir / "results/q1/raw.parquet").exists()
     assert "HTTP 400" in (workdir / "logs/search/q1.log").read_text()
+
+
+def test_editing_a_stage_module_reruns_that_stage_only(tmp_path):
+    """Code inputs: a real edit of filter code reruns filter; a touch alone reruns nothing."""
+    workflow = tmp_path / "workflow"
+    workflow.mkdir()
+    for part in ("Snakefile", "rules", "scripts", "src", "config", "profiles", "envs"):
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, workflow / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, workflow / part)
+    snap = tmp_path / "snap.jsonl"
+    records = [
+        {"id": p["id"], "title": p["title"], "abstract": p["summary"], "categories": "cs.LG"}
+        for p in PAPERS
+    ]
+    snap.write_text("".join(json.dumps(r) + "\n" for r in records))
+    rows = [["q1", "How does expert routing affect VQA accuracy?", "2026-05-28"]]
+    workdir = make_workdir(tmp_path / "work", rows, {"backend": "snapshot", "snapshot": str(snap)})
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "snakemake", "-s", str(workflow / "Snakefile"),
+             "-d", str(workdir), "-c", "1", *args],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+
+    run()
+    module = workflow / "src/sovereign/filter.py"
+    module.touch()
+    assert "Nothing to be done" in run("-n")
+    module.write_text(module.read_text() + "\n# an edit\n")
+    plan = run("-n")
+    assert "filter" in plan and "search  " not in plan and "rule search" not in plan
