@@ -1,4 +1,6 @@
-"""Benchmark: the shipped question sheet (four seed questions, one control) end to end on the snapshot backend, in a fresh directory.
+"""Benchmark: the shipped question sheet (four seed questions, one control) end to end.
+
+Runs on the snapshot backend in a fresh directory.
 
 Prints the wall time of the whole run and, per question, the retrieval funnel
 (hits -> unique papers -> kept) with the best TF-IDF score.
