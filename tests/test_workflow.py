@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import (
+    ATOM,
     CS_DAILY,
     REPO,
     SHEET_QUESTIONS,
@@ -194,3 +195,49 @@ def test_editing_a_stage_module_reruns_that_stage_only(tmp_path):
     module.write_text(module.read_text() + "\n# an edit\n")
     plan = run("-n")
     assert "filter" in plan and "search  " not in plan and "rule search" not in plan
+
+
+@requires_shared
+def test_real_recorded_atom_pages_through_snakemake(tmp_path):
+    """Real arXiv answers (the 2025-12 cs listing, 100 per page) through the whole workflow."""
+    pages = {
+        start: (ATOM / "cs_paged_2025-12" / f"arxiv_raw_{start}.xml").read_bytes()
+        for start in (0, 100, 200, 300, 400)
+    }
+    rows = [["listing", "Which methods for large language model agents appear?", "2026-05-28"]]
+    with FakeArxiv() as fake:
+        fake.pages = pages
+        search = {
+            "backend": "arxiv",
+            "arxiv_url": fake.url,
+            "contact": "ci",
+            "min_interval": 0,
+            "max_results": 150,
+        }
+        workdir = make_workdir(tmp_path / "atom", rows, search)
+        snakemake(workdir, "-c", "2")
+        assert len(fake.requests) == 8  # 4 queries x 2 pages of 100
+    raw = pq.read_table(workdir / "results/listing/raw.parquet")
+    assert raw.num_rows == 4 * 150
+    filtered = pq.read_table(workdir / "results/listing/filtered.parquet")
+    assert filtered.num_rows == 150  # every query got the same listing: 150 unique papers
+    assert set(filtered.column("query_hits").to_pylist()) == {4}
+
+
+def test_overlay_configfile_changes_keys_and_is_named_in_errors(tmp_path):
+    snap = tmp_path / "snap.jsonl"
+    records = [
+        {"id": p["id"], "title": p["title"], "abstract": p["summary"], "categories": "cs.LG"}
+        for p in PAPERS
+    ]
+    snap.write_text("".join(json.dumps(r) + "\n" for r in records))
+    rows = [["q1", "How does expert routing affect VQA accuracy?", "2026-05-28"]]
+    workdir = make_workdir(tmp_path / "work", rows, {"backend": "snapshot", "snapshot": str(snap)})
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("results: elsewhere\nfilter:\n  threshold: 0.01\n")
+    snakemake(workdir, "-c", "1", "--configfile", str(overlay))
+    kept = pq.read_table(workdir / "elsewhere/q1/filtered.parquet").column("kept").to_pylist()
+    assert kept and all(kept)
+    overlay.write_text("search:\n  max_results: -3\n")
+    proc = snakemake(workdir, "-n", "--configfile", str(overlay), check=False)
+    assert proc.returncode != 0 and f"{overlay}: search.max_results" in proc.stderr
