@@ -32,6 +32,16 @@ TRICKY = [
 ]
 
 
+def fixture_snapshot(path):
+    """The test corpus as a one-file snapshot (Kaggle-style field names)."""
+    records = [
+        {"id": p["id"], "title": p["title"], "abstract": p["summary"], "categories": "cs.LG"}
+        for p in PAPERS
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
 def dry_run_updates(workdir, overrides):
     proc = subprocess.run(
         [
@@ -172,12 +182,7 @@ def test_editing_a_stage_module_reruns_that_stage_only(tmp_path):
             shutil.copytree(source, workflow / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, workflow / part)
-    snap = tmp_path / "snap.jsonl"
-    records = [
-        {"id": p["id"], "title": p["title"], "abstract": p["summary"], "categories": "cs.LG"}
-        for p in PAPERS
-    ]
-    snap.write_text("".join(json.dumps(r) + "\n" for r in records))
+    snap = fixture_snapshot(tmp_path / "snap.jsonl")
     rows = [["q1", "How does expert routing affect VQA accuracy?", "2026-05-28"]]
     workdir = make_workdir(tmp_path / "work", rows, {"backend": "snapshot", "snapshot": str(snap)})
 
@@ -225,12 +230,7 @@ def test_real_recorded_atom_pages_through_snakemake(tmp_path):
 
 
 def test_overlay_configfile_changes_keys_and_is_named_in_errors(tmp_path):
-    snap = tmp_path / "snap.jsonl"
-    records = [
-        {"id": p["id"], "title": p["title"], "abstract": p["summary"], "categories": "cs.LG"}
-        for p in PAPERS
-    ]
-    snap.write_text("".join(json.dumps(r) + "\n" for r in records))
+    snap = fixture_snapshot(tmp_path / "snap.jsonl")
     rows = [["q1", "How does expert routing affect VQA accuracy?", "2026-05-28"]]
     workdir = make_workdir(tmp_path / "work", rows, {"backend": "snapshot", "snapshot": str(snap)})
     overlay = tmp_path / "overlay.yaml"
