@@ -5,7 +5,7 @@ Runs on the snapshot backend in a fresh directory.
 Prints the wall time of the whole run and, per question, the retrieval funnel
 (hits -> unique papers -> kept) with the best TF-IDF score.
 
-    .venv/bin/python benchmarks/seed_run.py [--snapshot PATH] [--cores N]
+    .venv/bin/python benchmarks/seed_run.py [--snapshot PATH] [--cores N] [--questions TSV]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--snapshot", default=str(REPO.parent / "shared/data/arxiv_cs_daily"))
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--questions", default=str(REPO / "config/questions.tsv"))
     args = parser.parse_args()
     if not Path(args.snapshot).exists():
         print(f"snapshot {args.snapshot} not found; pass --snapshot PATH", file=sys.stderr)
@@ -35,7 +36,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="sovereign-bench-"))
     try:
         (workdir / "config").mkdir()
-        shutil.copy(REPO / "config/questions.tsv", workdir / "config/questions.tsv")
+        shutil.copy(args.questions, workdir / "config/questions.tsv")
         config = {
             "questions": "config/questions.tsv",
             "search": {"backend": "snapshot", "snapshot": str(Path(args.snapshot).resolve())},
