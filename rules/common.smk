@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from sovereign.codedeps import script_code
 from sovereign.config import load_yaml, read_questions, validate_config
 from sovereign.errors import SovereignError
-from sovereign.snapshot import snapshot_files
+from sovereign.snapshot_files import snapshot_files
 
 
 def config_sources():

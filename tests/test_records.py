@@ -111,7 +111,7 @@ def test_daily_listing_record_has_no_dates_but_a_month():
         "summary": "Sensor simulation\nis pivotal.",
     }
     paper = from_json(record)
-    assert paper["published"] is None and paper_date(paper) == "2025-03-01"
+    assert paper["published"] is None and paper_date(paper) == "2025-03-31"
     assert paper["links"] == [
         "https://arxiv.org/abs/2503.11731",
         "https://arxiv.org/pdf/2503.11731",

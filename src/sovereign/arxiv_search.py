@@ -69,6 +69,14 @@ class Transport:
             # arXiv sometimes answers a valid query with an empty page; ask once more.
             self.log(f"empty page for {query!r}; asking again once")
             body = self._fetch(url, query)
+            start = int(request.get("start") or 0)
+            if start > 0 and not _feed.parse(body).results:
+                # A later page that stays empty would silently truncate the hits: never record it.
+                raise NetworkError(
+                    f"arXiv query {query!r}",
+                    f"page at start={start} came back empty twice although more results exist",
+                    "run again later (pages already fetched are kept in the ledger)",
+                )
         return self.ledger.put(
             SERVICE,
             request,

@@ -74,13 +74,23 @@ def _explain(error: ValidationError) -> tuple[list[Any], str, str]:
     if error.validator == "additionalProperties":
         known = sorted(schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(known))
-        return path + [extra[0]], "unknown key", f"remove it or use one of: {', '.join(known)}"
+        fix = f"remove it or use one of: {', '.join(known)}"
+        if ":" in extra[0]:
+            fix += " (in YAML, write `key: value` with a space after the colon)"
+        return path + [extra[0]], "unknown key", fix
     if error.validator == "required":
         missing = error.message.split("'")[1]
         return path + [missing], "required key is missing", "add it"
     fix = f"use {_rule_text(schema)}"
     if schema.get("description"):
         fix += f" ({schema['description']})"
+    if error.validator == "type" and schema.get("type") == "object":
+        keys = ", ".join(sorted(schema.get("properties", {})))
+        return (
+            path,
+            f"{error.instance!r} is not a mapping",
+            f"write it as a mapping with keys: {keys}",
+        )
     if error.validator == "enum":
         options = ", ".join(map(str, error.validator_value))
         return path, f"{error.instance!r} is not one of {options}", f"use one of: {options}"
@@ -184,7 +194,10 @@ def _check_search(config: dict[str, Any], sources: Sequence[tuple[str, dict]]) -
             "live arXiv searches must say who is asking",
             "set search.contact to your e-mail or project URL (sent in the User-Agent)",
         )
-    official = urlsplit(search["arxiv_url"]).hostname == urlsplit(ARXIV_API_URL).hostname
+    host = urlsplit(search["arxiv_url"]).hostname or ""
+    if not host:
+        fail("arxiv_url", f"{search['arxiv_url']!r} names no host", f"use e.g. {ARXIV_API_URL}")
+    official = host == "arxiv.org" or host.endswith(".arxiv.org")
     if backend == "arxiv" and official and search["min_interval"] < TOU_MIN_INTERVAL:
         fail(
             "min_interval",
@@ -204,13 +217,17 @@ def read_questions(path: str | os.PathLike[str], schema: dict[str, Any]) -> list
     """The question sheet as validated rows, sorted by question_id."""
     where = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # spreadsheets write a BOM
     except FileNotFoundError:
         raise ConfigError(
             where, "question sheet not found", "create it or set `questions` in the config"
         ) from None
     except UnicodeDecodeError as err:
         raise ConfigError(where, f"not UTF-8 text ({err})", "save the sheet as UTF-8") from None
+    except OSError as err:
+        raise ConfigError(
+            where, f"cannot be read ({err.strerror})", "point `questions` at a TSV file"
+        ) from None
     entries = [
         (line, row)
         for line, row in _rows(text, where)
@@ -220,6 +237,11 @@ def read_questions(path: str | os.PathLike[str], schema: dict[str, Any]) -> list
         raise ConfigError(where, "the sheet is empty", "add a header and at least one question")
     header_line, header = entries[0]
     header = [h.strip() for h in header]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise ConfigError(
+            f"{where}: line {header_line}", f"header repeats {repeated}", "name each column once"
+        )
     unknown = [h for h in header if h not in QUESTION_COLUMNS]
     missing = [c for c in QUESTION_COLUMNS if c not in header]
     if unknown or missing:
@@ -266,13 +288,13 @@ def read_questions(path: str | os.PathLike[str], schema: dict[str, Any]) -> list
                 "name the subject of the question",
             )
         qid = record["question_id"]
-        if qid in seen:
+        if qid.lower() in seen:  # Q1 and q1 share a results folder on case-blind filesystems
             raise ConfigError(
                 f"{where}: line {line}, column question_id",
-                f"{qid!r} is used again (first on line {seen[qid]})",
-                "give every question its own id",
+                f"{qid!r} is used again (first on line {seen[qid.lower()]})",
+                "give every question its own id (ids differing only in case count as one)",
             )
-        seen[qid] = line
+        seen[qid.lower()] = line
         questions.append(Question(qid, record["question"], record["as_of"]))
     if not questions:
         raise ConfigError(where, "the sheet has a header but no questions", "add a question row")
@@ -281,7 +303,9 @@ def read_questions(path: str | os.PathLike[str], schema: dict[str, Any]) -> list
 
 def _rows(text: str, where: str) -> list[tuple[int, list[str]]]:
     """(1-based first line, fields) per record; a quoted field may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", strict=True)
+    # Comment lines go before the TSV reader sees them: a stray quote there must not matter.
+    kept = ["" if ln.lstrip().startswith("#") else ln for ln in text.split("\n")]
+    reader = csv.reader(io.StringIO("\n".join(kept), newline=""), delimiter="\t", strict=True)
     rows = []
     line = 1
     try:

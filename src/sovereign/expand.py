@@ -33,9 +33,10 @@ QUESTION_WORDS = frozenset(
 )
 STOPWORDS = ENGLISH | QUESTION_WORDS
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:[-.'][A-Za-z0-9]+)*")
+_WORD = re.compile(r"[^\W_]+(?:[-.'][^\W_]+)*")  # any script's letters and digits
 _BARE = re.compile(r"[A-Za-z0-9]+")
-_SPLIT = re.compile(r"[,;:?!()\[\]\"]|\s[-–—]\s|\.(?:\s|$)")
+# Segment boundaries; the captured group is a sentence end, after which a capital is no name.
+_SPLIT = re.compile(r"([?!]|\.(?:\s|$))|[,;:()\[\]\"]|\s[-–—]\s")
 MAX_KEYWORDS = 10
 MAX_PHRASES = 3
 MAX_PHRASE_WORDS = 3
@@ -101,6 +102,11 @@ def analyse(question: str) -> dict[str, list[str]]:
     phrases: list[list[str]] = []
     sentence_start = True
     for segment in _SPLIT.split(plain):
+        if segment is None:
+            continue
+        if _SPLIT.fullmatch(segment) and segment.strip() in ("?", "!", "."):
+            sentence_start = True
+            continue
         run: list[str] = []
         for word in _WORD.findall(segment):
             word = word.strip(".'")
@@ -118,7 +124,6 @@ def analyse(question: str) -> dict[str, list[str]]:
             sentence_start = False
         if len(run) > 1:
             phrases.append(run)
-        sentence_start = segment.rstrip().endswith(("?", "!")) or sentence_start
     phrase_texts = _dedupe([" ".join(p[-MAX_PHRASE_WORDS:]) for p in phrases])
     return {
         "keywords": _dedupe(words),

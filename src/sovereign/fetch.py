@@ -1,9 +1,9 @@
 """HTTP with the manners a public API expects: retries, backoff, and `Retry-After` obeyed.
 
-Retried: connection failures, timeouts, 429 and 5xx. Not retried: other 4xx (a bad request or a
-refused key will not get better by asking again). Every wait is the larger of the server's
-`Retry-After` and exponential backoff; a wait longer than `max_wait` fails at once with a message
-that says when to try again, instead of hanging a job for an hour.
+Retried: connection failures, cut-off answers, timeouts, 408, 429 and 5xx. Not retried: other
+4xx (a bad request or a refused key will not get better by asking again). Every wait is the
+larger of the server's `Retry-After` and exponential backoff; a wait longer than `max_wait` fails
+at once with a message that says when to try again, instead of hanging a job for an hour.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ import requests
 
 from .errors import NetworkError
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+def is_transient(status: int) -> bool:
+    """Statuses worth asking again: timeouts, rate limits and every server-side error."""
+    return status in (408, 429) or 500 <= status < 600
 
 
 @dataclass(frozen=True)
@@ -78,13 +81,22 @@ def request_with_retries(
                 resp = session.request(
                     method, url, headers=headers, json=json_body, timeout=policy.timeout
                 )
-        except (requests.ConnectionError, requests.Timeout) as err:
-            problem = f"could not connect ({type(err).__name__})"
+        except (
+            requests.ConnectionError,
+            requests.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as err:
+            problem = f"could not connect or the answer was cut off ({type(err).__name__})"
             wait = backoff
+        except requests.RequestException as err:
+            raise NetworkError(
+                what, f"the request could not be sent ({err})", "check the service URL"
+            ) from None
         else:
             if resp.status_code == 200:
                 return Response(resp.status_code, resp.content, dict(resp.headers))
-            if resp.status_code not in RETRY_STATUSES:
+            if not is_transient(resp.status_code):
                 raise NetworkError(
                     what,
                     f"the server answered HTTP {resp.status_code}: {_snippet(resp.content)}",

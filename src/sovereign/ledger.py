@@ -52,11 +52,13 @@ class Ledger:
     def get(self, service: str, request: dict[str, Any]) -> Entry | None:
         key = request_key(service, request)
         path = self.path(service, key)
+        fix = f"delete {path} so the response is fetched again (needs the network)"
         try:
             raw = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        fix = f"delete {path} so the response is fetched again (needs the network)"
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputFileError(str(path), f"ledger entry is not readable ({err})", fix) from None
         try:
             data = json.loads(raw)
             body = (

@@ -9,6 +9,7 @@ crawls (`abs`, `pdf`, `summary`, no dates).
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -160,7 +161,7 @@ def from_json(record: dict[str, Any]) -> dict[str, Any] | None:
     if versioned is None and versions:
         last = versions[-1]
         tag = last.get("version") if isinstance(last, dict) else None
-        if tag and re.fullmatch(r"v\d+", tag):
+        if isinstance(tag, str) and re.fullmatch(r"v\d+", tag):
             versioned = short + tag
     created = [v.get("created") for v in versions if isinstance(v, dict)]
     authors = _parsed_names(record.get("authors_parsed")) or _names(record.get("authors"))
@@ -209,8 +210,12 @@ def from_result(result: Any) -> dict[str, Any] | None:
 
 
 def paper_date(paper: dict[str, Any]) -> str | None:
-    """The best-known submission date `YYYY-MM-DD`, or the id's month start as a fallback."""
+    """The best-known submission date `YYYY-MM-DD`. Without one, the last day of the month in
+    the id: a paper whose month is not over by the as-of date is left out rather than let in."""
     if paper.get("published"):
         return paper["published"][:10]
     month = id_month(paper["arxiv_id"])
-    return f"{month}-01" if month else None
+    if month is None:
+        return None
+    year, mon = int(month[:4]), int(month[5:])
+    return f"{month}-{calendar.monthrange(year, mon)[1]:02d}"

@@ -25,55 +25,46 @@ from sklearn.feature_extraction.text import CountVectorizer
 from .errors import InputFileError
 from .expand import Query
 from .records import from_json, paper_date
+from .snapshot_files import snapshot_files
 from .text import search_words
 
-SNAPSHOT_SUFFIXES = (".jsonl", ".json", ".ndjson")
+FIELD_BREAK = "|"
 BM25_K1 = 1.2
 BM25_B = 0.75
-
-
-def snapshot_files(path: str | os.PathLike[str]) -> list[Path]:
-    """The JSON-lines files of a snapshot, in sorted order; a clear error if there are none."""
-    root = Path(path)
-    if root.is_file():
-        return [root]
-    if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in SNAPSHOT_SUFFIXES)
-        if files:
-            return files
-        raise InputFileError(
-            str(root),
-            "the snapshot directory holds no .jsonl files",
-            "point search.snapshot at an arXiv metadata JSON-lines file or a directory of them",
-        )
-    raise InputFileError(
-        str(root),
-        "the snapshot does not exist",
-        "point search.snapshot at an arXiv metadata JSON-lines file (e.g. the Kaggle "
-        "arxiv-metadata-oai-snapshot.json) or a directory of them",
-    )
 
 
 def iter_records(files: Iterable[Path], base: Path) -> Iterator[tuple[dict[str, Any], str]]:
     """(paper, "file:line") for every record with an arXiv id; bad JSON is an error naming it."""
     for file in files:
         name = file.relative_to(base).as_posix() if file != base else file.name
-        with open(file, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
+        with open(file, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
                     continue
+                where = f"{file}:{number}"
                 try:
-                    record = json.loads(line)
+                    record = json.loads(raw.decode("utf-8"))
+                except UnicodeDecodeError as err:
+                    raise InputFileError(
+                        where, f"not UTF-8 text ({err.reason})", "re-encode the file as UTF-8"
+                    ) from None
                 except json.JSONDecodeError as err:
                     raise InputFileError(
-                        f"{file}:{number}",
+                        where,
                         f"not a JSON object ({err.msg} at column {err.colno})",
                         "repair or remove that line; the snapshot must be JSON lines, "
                         "one record per line",
                     ) from None
                 if not isinstance(record, dict):
                     continue
-                paper = from_json(record)
+                try:
+                    paper = from_json(record)
+                except (TypeError, ValueError, AttributeError, IndexError) as err:
+                    raise InputFileError(
+                        where,
+                        f"a field has an unexpected type or value ({err})",
+                        "repair or remove that record",
+                    ) from None
                 if paper is not None:
                     yield paper, f"{name}:{number}"
 
@@ -109,7 +100,13 @@ class SnapshotIndex:
         self.papers = papers
         self.refs = refs
         self.dates = [paper_date(p) for p in papers]
-        self.texts = [" ".join(search_words(f"{p['title']} " * 2 + p["abstract"])) for p in papers]
+        # A field boundary no phrase can match across (search_words never yields it).
+        self.texts = [
+            f" {FIELD_BREAK} ".join(
+                " ".join(search_words(field)) for field in (p["title"], p["title"], p["abstract"])
+            )
+            for p in papers
+        ]
         self.vectorizer = CountVectorizer(analyzer=str.split, lowercase=False, dtype=np.float64)
         counts = self.vectorizer.fit_transform(self.texts) if papers else sparse.csr_matrix((0, 0))
         self.counts = sparse.csc_matrix(counts)
