@@ -134,3 +134,19 @@ def test_real_edge_case_feeds(tmp_path, name, count):
     hits = [r for r in rows if r["query_index"] == 0]
     assert len(hits) == count
     assert all(r["arxiv_id"] and r["title"] for r in hits)
+
+
+def test_a_later_page_that_stays_empty_is_an_error_not_a_short_answer(tmp_path):
+    from atom import feed_xml
+
+    class Truncating(FakeArxiv):
+        def answer(self, params):
+            if int(params.get("start", "0")) > 0:
+                return 200, {}, feed_xml([], 300, int(params["start"]), 0)
+            return 200, {}, feed_xml([dict(PAPERS[0], id=f"2501.1{i:04d}") for i in range(2)],
+                                     300, 0, 2)  # fmt: skip
+
+    with Truncating() as fake, pytest.raises(NetworkError, match="empty twice"):
+        search(QUESTION, settings(tmp_path, fake.url, max_results=4))
+    entries = list((tmp_path / "ledger").rglob("*.json"))
+    assert len(entries) == 1  # the good first page is kept, the empty one never recorded

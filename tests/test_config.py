@@ -136,3 +136,36 @@ def test_header_and_emptiness(tmp_path):
     path.write_text('question_id\tquestion\tas_of\na\t"unterminated\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="line 2"):
         read_questions(path, QSCHEMA)
+
+
+def test_sheet_quirks_from_spreadsheets(tmp_path):
+    path = tmp_path / "q.tsv"
+    path.write_text(
+        '\ufeffquestion_id\tquestion\tas_of\n# a note\t"with an open quote\n'
+        "a\tHow does routing work?\t2026-01-01\n",
+        encoding="utf-8",
+    )
+    assert [q.question_id for q in read_questions(path, QSCHEMA)] == ["a"]
+    path.write_text("question_id\tquestion\tas_of\tquestion\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="repeats"):
+        read_questions(path, QSCHEMA)
+    with pytest.raises(ConfigError, match="used again"):
+        sheet(tmp_path, [["Q1", "Routing?", "2026-01-01"], ["q1", "Experts?", "2026-01-01"]])
+    with pytest.raises(ConfigError, match="cannot be read"):
+        read_questions(tmp_path, QSCHEMA)
+
+
+def test_more_config_mistakes(tmp_path):
+    config = base(tmp_path, backend="arxiv", contact="me", min_interval=0)
+    config["search"]["arxiv_url"] = "https://arxiv.org/api/query"
+    with pytest.raises(ConfigError, match="terms of use"):
+        check(config)
+    config["search"]["arxiv_url"] = "http://"
+    with pytest.raises(ConfigError, match="names no host"):
+        check(config)
+    config = base(tmp_path)
+    config["filter"] = 0.3
+    with pytest.raises(ConfigError, match="mapping with keys: threshold"):
+        check(config)
+    with pytest.raises(ConfigError, match="search.contact"):
+        check(base(tmp_path, contact="naïve\n"))

@@ -47,3 +47,14 @@ def test_question_without_entities_falls_back_to_keywords():
 def test_question_of_only_stop_words_is_rejected():
     with pytest.raises(ValueError, match="no content words"):
         expand("What is it, and how does it compare?")
+
+
+def test_words_of_any_script_and_sentence_starts():
+    parts = analyse(
+        "Mixture-of-experts models route tokens. Routing collapses? Does Schrödinger's naïve "
+        "GPT-4 agree?"
+    )
+    assert "Routing" not in parts["entities"] and "Does" not in parts["entities"]
+    assert parts["entities"] == ["Schrödinger's", "GPT-4"]
+    assert "naïve" in parts["keywords"]
+    assert analyse("量子计算的未来是什么？")["keywords"]  # not mistaken for stop words only

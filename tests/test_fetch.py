@@ -105,3 +105,9 @@ def test_retry_after_as_http_date():
     assert retry_after_seconds("Thu, 28 May 2026 12:00:30 GMT", now) == 30.0
     assert retry_after_seconds("120", now) == 120.0
     assert retry_after_seconds("soon", now) is None and retry_after_seconds(None) is None
+
+
+def test_every_server_error_and_408_is_retried(serve):
+    server = serve([(520, {}), (408, {}), (200, {})])
+    waits = []
+    assert fetch(server.url, waits).body == b"ok" and len(waits) == 2

@@ -40,3 +40,11 @@ def test_tampered_entry_is_reported_with_the_fix(tmp_path):
     path.write_text("{truncated")
     with pytest.raises(InputFileError, match="not readable"):
         ledger.get("svc", REQ)
+
+
+def test_undecodable_entry_is_reported(tmp_path):
+    ledger = Ledger(tmp_path)
+    entry = ledger.put("svc", REQ, status=200, retrieved_at="t", body=b"abc", url="u")
+    ledger.path("svc", entry.key).write_bytes(b"\xff\xfe garbage")
+    with pytest.raises(InputFileError, match="not readable"):
+        ledger.get("svc", REQ)

@@ -107,3 +107,21 @@ def test_mixed_dialect_snapshot_directory(tmp_path):
     ml = SnapshotIndex(*load_snapshot(SHARED_DATA / "arxiv_ml_stars"))
     hits = ml.search(Query(1, "phrases", "OR", ("mixture of experts",)), 50, "2024-12-31")
     assert len(hits) >= 5
+
+
+def test_phrases_do_not_match_across_title_and_abstract(tmp_path):
+    records = [rec("2501.00001", "Routing for Mixture", "Experts are routed.")]
+    index = SnapshotIndex(*load_snapshot(write_jsonl(tmp_path / "s.jsonl", records)))
+    assert index.search(Query(1, "phrases", "OR", ("mixture experts",)), 5, None) == []
+    assert index.search(Query(1, "phrases", "OR", ("mixture routing",)), 5, None) == []
+    assert len(index.search(Query(1, "phrases", "OR", ("routing for mixture",)), 5, None)) == 1
+
+
+def test_undecodable_bytes_and_odd_field_types_name_the_line(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(json.dumps(CORPUS[0]).encode() + b"\n" + b'{"id": "caf\xe9"}\n')
+    with pytest.raises(InputFileError, match=r"s\.jsonl:2.*UTF-8"):
+        load_snapshot(path)
+    write_jsonl(path, [dict(CORPUS[0], authors_parsed=[[1, 2, 3]])])
+    with pytest.raises(InputFileError, match=r"s\.jsonl:1.*unexpected type"):
+        load_snapshot(path)
