@@ -38,7 +38,6 @@ _MARKUP = frozenset(
     "left right big Big bigg Bigg mbox hbox rm bf it tt sc em cal".split()
 )
 _TEX_SYMBOLS = re.compile(r"[{}$^_\\]")
-_TOKEN = re.compile(r"[a-z0-9]+(?:[-.'][a-z0-9]+)*")
 _SEARCH_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
 
 
@@ -74,11 +73,6 @@ def fold(text: str | None) -> str:
     """Lower-case plain text with accents removed, the form every matcher compares."""
     decomposed = unicodedata.normalize("NFKD", detex(text).lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def tokens(text: str | None) -> list[str]:
-    """Word tokens of `fold(text)`; hyphenated and dotted words (`top-k`, `v2.0`) stay whole."""
-    return _TOKEN.findall(fold(text))
 
 
 def search_words(text: str | None) -> list[str]:
