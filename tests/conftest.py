@@ -27,6 +27,12 @@ SHEET_QUESTIONS = [
 ]
 
 
+def recorded_pages() -> dict[int, bytes]:
+    """The real 2025-12 cs listing (5 Atom pages of 100) by start offset."""
+    folder = ATOM / "cs_paged_2025-12"
+    return {s: (folder / f"arxiv_raw_{s}.xml").read_bytes() for s in (0, 100, 200, 300, 400)}
+
+
 def write_sheet(path: Path, rows: list[list[str]]) -> Path:
     """A question sheet; fields holding tabs, quotes or newlines are quoted as TSV requires."""
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import ATOM, requires_shared
+from conftest import ATOM, recorded_pages, requires_shared
 from fake_arxiv import FakeArxiv
 from fixture_papers import PAPERS
 from sovereign.arxiv_search import SERVICE
@@ -96,12 +96,8 @@ def test_html_instead_of_atom_is_a_clear_error(tmp_path):
 @requires_shared
 def test_real_recorded_arxiv_pages_through_the_client(tmp_path):
     """The 2025-12 cs listing (5 real pages of 100) served back: paging and parsing of real Atom."""
-    pages = {
-        start: (ATOM / "cs_paged_2025-12" / f"arxiv_raw_{start}.xml").read_bytes()
-        for start in (0, 100, 200, 300, 400)
-    }
     with FakeArxiv() as fake:
-        fake.pages = pages
+        fake.pages = recorded_pages()
         rows = search(QUESTION, settings(tmp_path, fake.url, max_results=250))
         starts = sorted({int(r["params"]["start"]) for r in fake.requests})
     assert starts == [0, 100, 200]

@@ -29,7 +29,7 @@ CORPUS = [
 
 @pytest.fixture
 def index(tmp_path):
-    return SnapshotIndex(*load_snapshot(write_jsonl(tmp_path / "s.jsonl", CORPUS)))
+    return SnapshotIndex(load_snapshot(write_jsonl(tmp_path / "s.jsonl", CORPUS))[0])
 
 
 def ids(index, hits):
@@ -57,7 +57,7 @@ def test_phrase_must_appear_in_order(index):
 
 def test_max_results_and_stable_ties(tmp_path):
     same = [rec(f"2501.0{i:04d}", "Same title", "identical abstract") for i in (3, 1, 2)]
-    index = SnapshotIndex(*load_snapshot(write_jsonl(tmp_path / "s.jsonl", same)))
+    index = SnapshotIndex(load_snapshot(write_jsonl(tmp_path / "s.jsonl", same))[0])
     hits = index.search(Query(0, "k", "OR", ("identical",)), 2, None)
     assert ids(index, hits) == ["2501.00001", "2501.00002"]
 
@@ -101,17 +101,17 @@ def test_shared_daily_listings_deduplicate_on_id():
 @requires_shared
 def test_mixed_dialect_snapshot_directory(tmp_path):
     # The Kaggle sample and the API-field ML set searched together, by path.
-    index = SnapshotIndex(*load_snapshot(SHARED_DATA / "arxiv_kaggle_sample"))
+    index = SnapshotIndex(load_snapshot(SHARED_DATA / "arxiv_kaggle_sample")[0])
     hits = index.search(Query(0, "keywords", "OR", ("diphoton", "tevatron")), 5, None)
     assert index.papers[hits[0].position]["arxiv_id"] == "0704.0001"
-    ml = SnapshotIndex(*load_snapshot(SHARED_DATA / "arxiv_ml_stars"))
+    ml = SnapshotIndex(load_snapshot(SHARED_DATA / "arxiv_ml_stars")[0])
     hits = ml.search(Query(1, "phrases", "OR", ("mixture of experts",)), 50, "2024-12-31")
     assert len(hits) >= 5
 
 
 def test_phrases_do_not_match_across_title_and_abstract(tmp_path):
     records = [rec("2501.00001", "Routing for Mixture", "Experts are routed.")]
-    index = SnapshotIndex(*load_snapshot(write_jsonl(tmp_path / "s.jsonl", records)))
+    index = SnapshotIndex(load_snapshot(write_jsonl(tmp_path / "s.jsonl", records))[0])
     assert index.search(Query(1, "phrases", "OR", ("mixture experts",)), 5, None) == []
     assert index.search(Query(1, "phrases", "OR", ("mixture routing",)), 5, None) == []
     assert len(index.search(Query(1, "phrases", "OR", ("routing for mixture",)), 5, None)) == 1

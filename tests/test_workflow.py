@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import (
-    ATOM,
     CS_DAILY,
     REPO,
     SHEET_QUESTIONS,
     make_workdir,
+    recorded_pages,
     requires_shared,
     result_bytes,
     snakemake,
@@ -205,13 +205,9 @@ def test_editing_a_stage_module_reruns_that_stage_only(tmp_path):
 @requires_shared
 def test_real_recorded_atom_pages_through_snakemake(tmp_path):
     """Real arXiv answers (the 2025-12 cs listing, 100 per page) through the whole workflow."""
-    pages = {
-        start: (ATOM / "cs_paged_2025-12" / f"arxiv_raw_{start}.xml").read_bytes()
-        for start in (0, 100, 200, 300, 400)
-    }
     rows = [["listing", "Which methods for large language model agents appear?", "2026-05-28"]]
     with FakeArxiv() as fake:
-        fake.pages = pages
+        fake.pages = recorded_pages()
         search = {
             "backend": "arxiv",
             "arxiv_url": fake.url,

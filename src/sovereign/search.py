@@ -69,7 +69,7 @@ def search_snapshot(
     assert settings.snapshot is not None
     papers, refs = load_snapshot(settings.snapshot)
     log(f"snapshot {settings.snapshot}: {len(papers)} unique papers")
-    index = SnapshotIndex(papers, refs)
+    index = SnapshotIndex(papers)
     rows = []
     for query in expand(question.question):
         hits = index.search(query, settings.max_results, question.as_of)
@@ -91,11 +91,11 @@ def search_arxiv(
     question: Question,
     settings: SearchSettings,
     log: Callable[[str], None],
-    session: requests.Session | None = None,
 ) -> list[dict[str, Any]]:
     replay = settings.backend == "replay"
     ledger = Ledger(settings.ledger)
-    if session is None and not replay:
+    session = None
+    if not replay:
         session = requests.Session()
         session.headers["User-Agent"] = user_agent(settings.contact)
     transport = Transport(

@@ -96,9 +96,8 @@ class Hit:
 class SnapshotIndex:
     """BM25 over a snapshot's papers (title counted twice, then abstract)."""
 
-    def __init__(self, papers: list[dict[str, Any]], refs: list[str]):
+    def __init__(self, papers: list[dict[str, Any]]):
         self.papers = papers
-        self.refs = refs
         self.dates = [paper_date(p) for p in papers]
         # A field boundary no phrase can match across (search_words never yields it).
         self.texts = [
