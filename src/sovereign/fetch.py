@@ -71,8 +71,12 @@ def request_with_retries(
     slot: Callable[[], AbstractContextManager[Any]] = nullcontext,
     sleep: Callable[[float], None] = time.sleep,
     log: Callable[[str], None] = lambda _msg: None,
+    auth_hint: str | None = None,
 ) -> Response:
-    """Send one request, retrying transient failures; `what` names it in every message."""
+    """Send one request, retrying transient failures; `what` names it in every message.
+
+    `auth_hint`, if given, is the fix offered for 401/403 (e.g. which variable holds the key).
+    """
     problem = "no attempt made"
     for attempt in range(policy.retries + 1):
         backoff = policy.backoff * (2**attempt)
@@ -100,7 +104,7 @@ def request_with_retries(
                 raise NetworkError(
                     what,
                     f"the server answered HTTP {resp.status_code}: {_snippet(resp.content)}",
-                    _fix_for(resp.status_code),
+                    _fix_for(resp.status_code, auth_hint),
                 )
             problem = f"the server answered HTTP {resp.status_code}"
             asked = retry_after_seconds(resp.headers.get("Retry-After"))
@@ -129,9 +133,9 @@ def _snippet(body: bytes, limit: int = 200) -> str:
     return text[:limit] + ("..." if len(text) > limit else "")
 
 
-def _fix_for(status: int) -> str:
+def _fix_for(status: int, auth_hint: str | None = None) -> str:
     if status in (401, 403):
-        return "check the API key or the contact/User-Agent the service requires"
+        return auth_hint or "check the API key or the contact/User-Agent the service requires"
     if status == 400:
         return "the service rejected the request; check the query or the service URL"
     return "check the service URL in the config"

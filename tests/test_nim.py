@@ -1,0 +1,338 @@
+import hashlib
+import json
+import random
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from sovereign.errors import ConfigError, LedgerMiss, NetworkError
+from sovereign.fetch import RetryPolicy
+from sovereign.ledger import Ledger, canonical_json
+from sovereign.nim import NIM_SERVICE, NimEmbedder
+
+CANARY = "nvapi-CANARY-7f3e9b21d4c6a805"
+MODEL = "nvidia/nv-embedqa-e5-v5"
+POLICY = RetryPolicy(retries=3, backoff=0.01, max_wait=60, timeout=5)
+DEAD_URL = "http://127.0.0.1:9"  # nothing listens: any request would fail
+
+
+def fake_vector(text, role, dimension=1024):
+    """Deterministic per (role, text); multiples of 1/64, so exact in float32."""
+    digest = hashlib.shake_256(f"{role}\n{text}".encode()).digest(dimension)
+    return [(b - 128) / 64 for b in digest]
+
+
+def expected(texts, role):
+    return np.asarray([fake_vector(t, role) for t in texts], dtype=np.float32)
+
+
+class FakeNim:
+    """A loopback NIM: scripted (status, headers, body) answers first, then real embeddings.
+
+    `shuffle` returns the data items out of order; `mangle` rewrites the payload before it is
+    sent (to serve malformed answers).
+    """
+
+    def __init__(self, script=(), *, shuffle=False, mangle=None):
+        self.script = list(script)
+        self.requests = []  # (path, headers, json body) of each request
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                body = json.loads(raw)
+                fake.requests.append((self.path, dict(self.headers), body))
+                if fake.script:
+                    status, headers, payload = fake.script.pop(0)
+                    if callable(payload):
+                        payload = payload(self.headers)
+                else:
+                    status, headers = 200, {"Content-Type": "application/json"}
+                    data = [
+                        {"object": "embedding", "index": i, "embedding": fake_vector(text, role)}
+                        for i, text in enumerate(body["input"])
+                        for role in [body["input_type"]]
+                    ]
+                    if shuffle:
+                        random.Random(len(fake.requests)).shuffle(data)
+                    answer = {"object": "list", "data": data, "model": body["model"]}
+                    answer = mangle(answer) if mangle else answer
+                    payload = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def batches(self):
+        return [body["input"] for _path, _headers, body in self.requests]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(*args, **kwargs):
+        servers.append(FakeNim(*args, **kwargs))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+@pytest.fixture(autouse=True)
+def no_key(monkeypatch):
+    monkeypatch.delenv("NVIDIA_API_KEY", raising=False)
+
+
+def make(url, root, **kwargs):
+    kwargs.setdefault("policy", POLICY)
+    kwargs.setdefault("sleep", lambda _s: None)
+    return NimEmbedder(base_url=url, ledger=Ledger(root), **kwargs)
+
+
+def ledger_files(root):
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+TEXTS = [f"paper {i}: sparse attention for long documents, variant {i % 7}" for i in range(120)]
+
+
+def test_batches_of_at_most_batch_size_and_rows_match_texts(serve, tmp_path):
+    server = serve()
+    vectors = make(server.url, tmp_path).embed(TEXTS, "passage")
+    assert [len(b) for b in server.batches] == [50, 50, 20]
+    assert [t for b in server.batches for t in b] == TEXTS  # first-appearance order
+    assert vectors.dtype == np.float32 and vectors.shape == (120, 1024)
+    assert np.array_equal(vectors, expected(TEXTS, "passage"))
+
+
+def test_rows_follow_index_when_the_service_shuffles_them(serve, tmp_path):
+    server = serve(shuffle=True)
+    vectors = make(server.url, tmp_path, batch_size=20).embed(TEXTS[:40], "query")
+    assert np.array_equal(vectors, expected(TEXTS[:40], "query"))
+
+
+def test_request_fields_and_endpoint(serve, tmp_path):
+    server = serve()
+    make(server.url + "/", tmp_path, model=MODEL).embed(["a", "b"], "query")
+    make(server.url, tmp_path).embed(["c"], "passage")
+    (path, headers, body), (_, _, second) = server.requests
+    assert path == "/v1/embeddings"
+    assert headers["Accept"] == "application/json"
+    assert body == {
+        "input": ["a", "b"],
+        "model": MODEL,
+        "input_type": "query",
+        "encoding_format": "float",
+        "truncate": "END",
+    }
+    assert second["input_type"] == "passage"
+
+
+def test_authorization_header_only_when_the_key_is_set(serve, tmp_path, monkeypatch):
+    server = serve()
+    monkeypatch.setenv("NVIDIA_API_KEY", CANARY)
+    make(server.url, tmp_path).embed(["one"], "query")
+    monkeypatch.setenv("NVIDIA_API_KEY", "")
+    make(server.url, tmp_path).embed(["two"], "query")
+    monkeypatch.delenv("NVIDIA_API_KEY")
+    make(server.url, tmp_path).embed(["three"], "query")
+    monkeypatch.setenv("OTHER_KEY", "k2")
+    make(server.url, tmp_path, api_key_env="OTHER_KEY").embed(["four"], "query")
+    auth = [headers.get("Authorization") for _p, headers, _b in server.requests]
+    assert auth == [f"Bearer {CANARY}", None, None, "Bearer k2"]
+
+
+def test_429_with_retry_after_is_retried_once(serve, tmp_path):
+    server = serve([(429, {"Retry-After": "0"}, b"slow down")])
+    waits = []
+    vectors = make(server.url, tmp_path, sleep=waits.append).embed(TEXTS[:3], "passage")
+    assert len(server.requests) == 2 and len(waits) == 1
+    assert np.array_equal(vectors, expected(TEXTS[:3], "passage"))
+
+
+def test_503_is_retried(serve, tmp_path):
+    server = serve([(503, {}, b"busy")])
+    waits = []
+    vectors = make(server.url, tmp_path, sleep=waits.append).embed(TEXTS[:3], "passage")
+    assert len(server.requests) == 2 and waits == [0.01]
+    assert np.array_equal(vectors, expected(TEXTS[:3], "passage"))
+
+
+def test_401_fails_fast_naming_the_variable_never_the_key(serve, tmp_path, monkeypatch):
+    monkeypatch.setenv("NVIDIA_API_KEY", CANARY)
+    # A server that echoes the header back must not leak the key into the message.
+    echo = (401, {}, lambda headers: f"bad credentials: {headers['Authorization']}".encode())
+    server = serve([echo])
+    logs = []
+    with pytest.raises(NetworkError) as err:
+        make(server.url, tmp_path / "ledger", log=logs.append).embed(TEXTS[:3], "query")
+    message = err.value.message
+    assert len(server.requests) == 1
+    assert "HTTP 401" in message and "[redacted]" in message
+    assert "set NVIDIA_API_KEY to a valid key, or point embed.nim_url at a self-hosted NIM" in (
+        message
+    )
+    assert CANARY not in message and CANARY not in str(err.value)
+    assert not any(CANARY in line for line in logs)
+    assert ledger_files(tmp_path) == []
+
+
+def test_403_without_a_key_says_the_variable_is_not_set(serve, tmp_path):
+    server = serve([(403, {}, b"forbidden")])
+    with pytest.raises(NetworkError, match=r"NVIDIA_API_KEY is not set"):
+        make(server.url, tmp_path).embed(["x"], "query")
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("mangle", "problem"),
+    [
+        (
+            lambda a: {**a, "data": [{**d, "embedding": d["embedding"][:768]} for d in a["data"]]},
+            "the service returned 768-d vectors but embed dimension is 1024",
+        ),
+        (lambda a: {**a, "data": a["data"][:-1]}, "returned 2 vectors for a batch of 3 texts"),
+        (
+            lambda a: {**a, "data": [{**d, "index": 0} for d in a["data"]]},
+            "indices other than 0..2",
+        ),
+        (lambda a: b"<html>gateway error</html>", "not an embeddings JSON response"),
+        (lambda a: {"error": "oops"}, "not an embeddings JSON response"),
+        (
+            lambda a: {**a, "data": [{**d, "embedding": ["x"] * 1024} for d in a["data"]]},
+            "non-numeric or non-finite",
+        ),
+    ],
+    ids=["dimension", "count", "indices", "html", "no-data", "non-numeric"],
+)
+def test_a_bad_answer_is_rejected_and_nothing_is_recorded(serve, tmp_path, mangle, problem):
+    server = serve(mangle=mangle)
+    with pytest.raises(NetworkError, match=re.escape(problem)) as err:
+        make(server.url, tmp_path).embed(TEXTS[:3], "passage")
+    if problem.startswith("the service returned 768-d"):
+        assert "set embed.dimension to the model's size or check embed.model" in err.value.message
+    assert ledger_files(tmp_path) == []
+
+
+def test_a_second_call_is_answered_by_the_ledger_byte_for_byte(serve, tmp_path):
+    server = serve(shuffle=True)
+    logs = []
+    first = make(server.url, tmp_path, log=logs.append).embed(TEXTS[:60], "passage")
+    assert len(server.requests) == 2
+    again = make(server.url, tmp_path, log=logs.append)
+    second = again.embed(TEXTS[:60], "passage")
+    assert len(server.requests) == 2 and again.batches_sent == 0
+    assert first.tobytes() == second.tobytes()
+    assert logs == [
+        "nim-embeddings passage: 0 of 60 distinct texts found in the ledger",
+        "nim-embeddings passage: sent 2 batches for 60 texts",
+        "nim-embeddings passage: 60 of 60 distinct texts found in the ledger",
+    ]
+
+
+def test_roles_are_recorded_separately(serve, tmp_path):
+    server = serve()
+    embedder = make(server.url, tmp_path)
+    query = embedder.embed(["same text"], "query")
+    passage = embedder.embed(["same text"], "passage")
+    assert len(server.requests) == 2 and not np.array_equal(query, passage)
+
+
+def test_the_ledger_entry_shape(serve, tmp_path):
+    server = serve()
+    make(server.url, tmp_path).embed(["hello"], "query")
+    request = {"model": MODEL, "input_type": "query", "truncate": "END", "text": "hello"}
+    entry = Ledger(tmp_path).get(NIM_SERVICE, request)
+    assert entry is not None and entry.status == 200
+    assert entry.url == server.url + "/v1/embeddings"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry.retrieved_at)
+    body = {"model": MODEL, "embedding": fake_vector("hello", "query")}
+    assert entry.body == canonical_json(body).encode()
+
+
+def test_offline_with_a_missing_text_raises_ledger_miss(serve, tmp_path):
+    server = serve()
+    make(server.url, tmp_path).embed(["recorded"], "passage")
+    long_text = "an unrecorded abstract " * 10
+    offline = make(server.url, tmp_path, offline=True)
+    with pytest.raises(LedgerMiss) as err:
+        offline.embed(["recorded", long_text], "passage")
+    message = err.value.message
+    assert NIM_SERVICE in message and "passage" in message
+    assert long_text[:60] in message and long_text[:61] not in message
+    assert (
+        "run once with the network (embed backend nim) to record it, or switch embed.backend"
+        in (message)
+    )
+    assert len(server.requests) == 1
+
+
+def test_offline_with_everything_recorded_needs_no_server(serve, tmp_path):
+    server = serve()
+    recorded = make(server.url, tmp_path).embed(TEXTS[:10], "query")
+    server.close()
+    # The host is not part of the ledger address: the hosted URL replays a self-hosted recording.
+    for url in (DEAD_URL, "https://integrate.api.nvidia.com"):
+        replayed = make(url, tmp_path, offline=True).embed(TEXTS[:10], "query")
+        assert replayed.tobytes() == recorded.tobytes()
+    assert make(DEAD_URL, tmp_path).embed(TEXTS[:10], "query").tobytes() == recorded.tobytes()
+
+
+def test_the_key_appears_in_no_ledger_file_and_no_log_line(serve, tmp_path, monkeypatch):
+    monkeypatch.setenv("NVIDIA_API_KEY", CANARY)
+    server = serve([(429, {"Retry-After": "0"}, b"slow down")])
+    logs = []
+    make(server.url, tmp_path, log=logs.append).embed(TEXTS[:60], "passage")
+    files = ledger_files(tmp_path)
+    assert len(files) == 60
+    for path in files:
+        assert CANARY.encode() not in path.read_bytes() and CANARY not in str(path)
+    assert any("retry 1/3" in line for line in logs)
+    assert not any(CANARY in line for line in logs)
+
+
+def test_duplicate_texts_are_sent_once(serve, tmp_path):
+    server = serve()
+    texts = ["b", "a", "b", "c", "a", "b"]
+    vectors = make(server.url, tmp_path).embed(texts, "passage")
+    assert server.batches == [["b", "a", "c"]]
+    assert np.array_equal(vectors, expected(texts, "passage"))
+
+
+def test_results_do_not_depend_on_batch_composition(serve, tmp_path):
+    server = serve(shuffle=True)
+    by_50 = make(server.url, tmp_path / "a", batch_size=50).embed(TEXTS, "passage")
+    by_7 = make(server.url, tmp_path / "b", batch_size=7).embed(TEXTS, "passage")
+    assert max(len(b) for b in server.batches[3:]) == 7 and len(server.batches) == 3 + 18
+    make(server.url, tmp_path / "c").embed(TEXTS[::3], "passage")
+    mixed = make(server.url, tmp_path / "c").embed(TEXTS, "passage")
+    assert by_50.tobytes() == by_7.tobytes() == mixed.tobytes()
+
+
+def test_empty_input_and_bad_arguments(tmp_path):
+    empty = make(DEAD_URL, tmp_path).embed([], "query")
+    assert empty.shape == (0, 1024) and empty.dtype == np.float32
+    with pytest.raises(ConfigError, match="embed.batch_size"):
+        make(DEAD_URL, tmp_path, batch_size=51)
+    with pytest.raises(ValueError, match="role"):
+        make(DEAD_URL, tmp_path).embed(["x"], "document")
