@@ -80,10 +80,15 @@ def pair_cosine(question: Counter[str], paper: Counter[str]) -> float:
     return min(1.0, dot / (_norm(wq) * _norm(wp)))
 
 
+def term_counts(text: str) -> Counter[str]:
+    """The unigram + bigram counts of a text, stop words removed, as the TF-IDF score sees it."""
+    return Counter(_TERMS(text))
+
+
 def tfidf_scores(question: str, documents: list[str]) -> np.ndarray:
     """TF-IDF cosine (unigrams + bigrams) of each document with the question."""
-    terms = Counter(_TERMS(question))
-    return np.array([pair_cosine(terms, Counter(_TERMS(d))) for d in documents], dtype=np.float64)
+    terms = term_counts(question)
+    return np.array([pair_cosine(terms, term_counts(d)) for d in documents], dtype=np.float64)
 
 
 def filter_papers(question: str, raw: pa.Table, threshold: float) -> list[dict[str, Any]]:

@@ -1,0 +1,159 @@
+"""Local text embedders behind one interface: `embed(texts, role) -> float32 (n, dimension)`.
+
+Both are pure functions of one text: no batching effects, no threads, no clock, so the same text
+gives the same bytes in any process and any batch (the embed stage's contract).
+
+- `wordllama` (default): WordLlama `l2_supercat` 256-d token embeddings (distilled from large
+  language models), average-pooled. The weights and tokenizer ship inside the `wordllama` wheel
+  and are read from the package directory, never downloaded.
+- `hashing`: scikit-learn's HashingVectorizer (word uni+bigrams) projected to 256-d by a fixed
+  Gaussian matrix. Needs nothing but scikit-learn; lexical, not semantic.
+
+The role (query vs passage) matters to e5-style models (NIM); these two embed both alike.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import ConfigError
+
+ROLES = ("query", "passage")
+
+
+class Embedder(Protocol):
+    backend: str
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed(self, texts: list[str], role: str) -> np.ndarray: ...
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    """L2-normalised in float64, then float32: cosine becomes a dot product."""
+    norm = float(np.sqrt(np.dot(vector, vector)))
+    return (vector / norm if norm > 0 else vector).astype(np.float32)
+
+
+class WordLlamaEmbedder:
+    backend = "wordllama"
+    CONFIG = "l2_supercat"
+    DIM = 256
+    MAX_TOKENS = 4096  # a whole abstract, many times over; bounds a pathological input
+
+    def __init__(self) -> None:
+        self._matrix, self._tokenizer = _wordllama_parts(self.CONFIG, self.DIM)
+
+    @property
+    def model(self) -> str:
+        return f"wordllama/{self.CONFIG}-{self.DIM}"
+
+    @property
+    def dimension(self) -> int:
+        return self.DIM
+
+    def embed(self, texts: list[str], role: str) -> np.ndarray:
+        _check_role(role)
+        out = np.zeros((len(texts), self.DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            ids = self._tokenizer.encode(text, add_special_tokens=False).ids[: self.MAX_TOKENS]
+            if ids:
+                # float64 sum over this text's tokens alone: batch- and order-independent.
+                pooled = self._matrix[np.asarray(ids)].astype(np.float64).sum(axis=0) / len(ids)
+                out[i] = _unit(pooled)
+        return out
+
+
+@cache
+def _wordllama_parts(config: str, dim: int):
+    """The embedding matrix and tokenizer, from the files inside the installed wheel."""
+    try:
+        import wordllama
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+    except ImportError:
+        raise ConfigError(
+            "embed.backend",
+            "wordllama is not installed",
+            "install the pinned requirements (make setup) or set embed.backend: hashing",
+        ) from None
+    package = Path(wordllama.__file__).parent
+    weights = package / "weights" / f"{config}_{dim}.safetensors"
+    tokenizer_file = package / "tokenizers" / f"{config}_tokenizer_config.json"
+    if not weights.is_file() or not tokenizer_file.is_file():
+        raise ConfigError(
+            "embed.backend",
+            f"the wordllama package at {package} lacks its bundled {config} weights",
+            "reinstall wordllama from the pinned wheel, or set embed.backend: hashing",
+        )
+    tensors = load_file(str(weights))
+    matrix = np.ascontiguousarray(next(iter(tensors.values())), dtype=np.float32)
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return matrix, tokenizer
+
+
+class HashingEmbedder:
+    backend = "hashing"
+    DIM = 256
+    FEATURES = 2**15
+    SEED = 20260522  # fixed: the projection is part of the model
+
+    def __init__(self) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        from .text import fold
+
+        self._vectorizer = HashingVectorizer(
+            n_features=self.FEATURES,
+            ngram_range=(1, 2),
+            preprocessor=fold,
+            stop_words="english",
+            alternate_sign=False,
+            norm=None,
+        )
+
+    @property
+    def model(self) -> str:
+        return f"hashing-{self.FEATURES}-proj{self.DIM}-seed{self.SEED}"
+
+    @property
+    def dimension(self) -> int:
+        return self.DIM
+
+    def embed(self, texts: list[str], role: str) -> np.ndarray:
+        _check_role(role)
+        projection = _projection(self.FEATURES, self.DIM, self.SEED)
+        out = np.zeros((len(texts), self.DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            row = self._vectorizer.transform([text])
+            if row.nnz:
+                # Sublinear counts, then a sum over this text's own hashed terms (in index order).
+                order = np.argsort(row.indices, kind="stable")
+                idx, val = row.indices[order], 1.0 + np.log(row.data[order])
+                out[i] = _unit(val @ projection[idx].astype(np.float64))
+        return out
+
+
+@cache
+def _projection(features: int, dim: int, seed: int) -> np.ndarray:
+    """A fixed Gaussian random projection (features x dim, 32 MB at 2^15 x 256)."""
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((features, dim)) / np.sqrt(dim)).astype(np.float32)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+
+
+LOCAL_BACKENDS = {"wordllama": WordLlamaEmbedder, "hashing": HashingEmbedder}
