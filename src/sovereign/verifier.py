@@ -1,0 +1,186 @@
+"""The claim verifier: P(SUPPORT), P(CONTRADICT), P(NEUTRAL) for a (claim, evidence) pair.
+
+A multinomial logistic regression on the readable pair features of sovereign.verifier_features
+plus the WordLlama cosine of the two texts. It is trained by `benchmarks/verify_eval.py
+--write-model` on the train side of five public claim-verification sets (each set weighted
+alike, classes balanced) and shipped as `models/verifier.json`: coefficients, the scaling,
+a temperature fitted on the train side so that probabilities are calibrated, and the figures it
+was measured with. Inference is plain numpy in float64, so it does not move with scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from .embedders import WordLlamaEmbedder
+from .verifier_data import CONTRADICT, LABELS, NEUTRAL, SUPPORT
+from .verifier_features import FEATURE_NAMES, pair_features
+
+MODEL_FILE = Path(__file__).parent / "models" / "verifier.json"
+FEATURES = (*FEATURE_NAMES, "cosine")
+
+
+def feature_matrix(
+    claims: Sequence[str],
+    evidences: Sequence[str],
+    claim_vectors: np.ndarray | None = None,
+    evidence_vectors: np.ndarray | None = None,
+) -> np.ndarray:
+    """One row of FEATURES per pair; pass WordLlama vectors to avoid embedding a text twice."""
+    if claim_vectors is None or evidence_vectors is None:
+        embedder = WordLlamaEmbedder()
+        claim_vectors = embedder.embed(list(claims), "query")
+        evidence_vectors = embedder.embed(list(evidences), "passage")
+    cosine = np.einsum(
+        "ij,ij->i", claim_vectors.astype(np.float64), evidence_vectors.astype(np.float64)
+    )
+    rows = [pair_features(c, e) for c, e in zip(claims, evidences, strict=True)]
+    return np.column_stack(
+        [np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURE_NAMES)), cosine]
+    )
+
+
+@dataclass(frozen=True)
+class VerifierModel:
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray  # (labels, features)
+    intercept: np.ndarray
+    temperature: float
+    measured: dict
+    # Decision rule, measured on the train side (see fit): a pair is SUPPORT / CONTRADICT when
+    # that label's probability reaches its threshold; pairs less similar than min_cosine lie
+    # outside what the verifier was trained on and are not judged at all.
+    thresholds: dict = field(default_factory=dict)
+    min_cosine: float = 0.0
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(n, 3) probabilities in LABELS order (SUPPORT, CONTRADICT, NEUTRAL)."""
+        z = ((features - self.mean) / self.scale) @ self.coef.T + self.intercept
+        z = z / self.temperature
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def to_json(self) -> str:
+        data = {
+            "features": list(FEATURES),
+            "labels": list(LABELS),
+            "mean": _rounded(self.mean),
+            "scale": _rounded(self.scale),
+            "coef": [_rounded(row) for row in self.coef],
+            "intercept": _rounded(self.intercept),
+            "temperature": _round(self.temperature),
+            "thresholds": {k: _round(v) for k, v in sorted(self.thresholds.items())},
+            "min_cosine": _round(self.min_cosine),
+            "measured": self.measured,
+        }
+        return json.dumps(data, sort_keys=True, indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> VerifierModel:
+        data = json.loads(text)
+        if data["features"] != list(FEATURES) or data["labels"] != list(LABELS):
+            raise ValueError("the verifier model was trained on other features or labels")
+        return cls(
+            mean=np.asarray(data["mean"], dtype=np.float64),
+            scale=np.asarray(data["scale"], dtype=np.float64),
+            coef=np.asarray(data["coef"], dtype=np.float64),
+            intercept=np.asarray(data["intercept"], dtype=np.float64),
+            temperature=float(data["temperature"]),
+            measured=data["measured"],
+            thresholds={k: float(v) for k, v in data["thresholds"].items()},
+            min_cosine=float(data["min_cosine"]),
+        )
+
+
+def _round(x: float) -> float:
+    return float(f"{float(x):.6g}")
+
+
+def _rounded(values) -> list[float]:
+    return [_round(v) for v in np.asarray(values).ravel()]
+
+
+@cache
+def load_verifier_model() -> VerifierModel:
+    return VerifierModel.from_json(MODEL_FILE.read_text(encoding="utf-8"))
+
+
+TARGET_PRECISION = 0.6  # a SUPPORT or CONTRADICT verdict should be right at least this often
+MIN_COSINE_PERCENTILE = 5  # the similarity below which only 5% of the training pairs lie
+
+
+def fit(
+    features: np.ndarray, labels: Sequence[str], groups: Sequence[str], measured: dict
+) -> VerifierModel:
+    """Train on the given pairs: each dataset (`groups`) weighted alike, classes balanced; then
+    a temperature (so probabilities match frequencies), the decision thresholds and the
+    similarity floor, all measured on the same training pairs."""
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(labels)
+    g = np.asarray(groups)
+    weights = np.ones(len(y))
+    for name in sorted(set(g)):
+        weights[g == name] = len(y) / (len(set(g)) * (g == name).sum())
+    for label in LABELS:
+        weights[y == label] *= len(y) / (len(LABELS) * max(1, (y == label).sum()))
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=0.3, max_iter=5000)
+    lr.fit((features - mean) / scale, y, sample_weight=weights)
+    order = [list(lr.classes_).index(label) for label in LABELS]
+    model = VerifierModel(mean, scale, lr.coef_[order], lr.intercept_[order], 1.0, measured)
+    model = replace(model, temperature=_temperature(model, features, y))
+    # Round-trip through JSON first, so thresholds are measured on the model as shipped.
+    model = VerifierModel.from_json(model.to_json())
+    probs = model.probabilities(features)
+    thresholds = {
+        label: _threshold(probs[:, LABELS.index(label)], y == label)
+        for label in (SUPPORT, CONTRADICT)
+    }
+    floor = float(np.percentile(features[:, FEATURES.index("cosine")], MIN_COSINE_PERCENTILE))
+    return replace(model, thresholds=thresholds, min_cosine=floor)
+
+
+def _threshold(p: np.ndarray, truth: np.ndarray, min_pairs: int = 30) -> float:
+    """The lowest probability at which this label's verdicts reach TARGET_PRECISION."""
+    for t in np.round(np.arange(0.34, 0.951, 0.01), 2):
+        chosen = p >= t
+        if chosen.sum() >= min_pairs and truth[chosen].mean() >= TARGET_PRECISION:
+            return float(t)
+    return 1.0  # never reached: the label is never given
+
+
+def _temperature(model: VerifierModel, features: np.ndarray, y: np.ndarray) -> float:
+    """The temperature minimising log loss on the given pairs (a grid: deterministic)."""
+    truth = np.array([LABELS.index(label) for label in y])
+    best = (np.inf, 1.0)
+    for t in np.round(np.arange(0.5, 3.01, 0.05), 2):
+        p = replace(model, temperature=float(t)).probabilities(features)
+        loss = -np.log(np.clip(p[np.arange(len(truth)), truth], 1e-12, 1)).mean()
+        best = min(best, (loss, float(t)))
+    return best[1]
+
+
+def verdict(probs: np.ndarray, model: VerifierModel) -> tuple[str, float]:
+    """The label a set of judged pairs gives a claim, and its probability: CONTRADICT when
+    some pair reaches the contradiction threshold (and outweighs the best support), else
+    SUPPORT when some pair reaches the support threshold, else NEUTRAL."""
+    if len(probs) == 0:
+        return NEUTRAL, 0.0
+    best_support = float(probs[:, LABELS.index(SUPPORT)].max())
+    best_contra = float(probs[:, LABELS.index(CONTRADICT)].max())
+    if best_contra >= model.thresholds[CONTRADICT] and best_contra >= best_support:
+        return CONTRADICT, best_contra
+    if best_support >= model.thresholds[SUPPORT]:
+        return SUPPORT, best_support
+    return NEUTRAL, float(probs[:, LABELS.index(NEUTRAL)].max())
