@@ -1,4 +1,4 @@
-# sovereign: research questions -> arXiv search -> TF-IDF filter (-> later stages).
+# sovereign: research questions -> arXiv search -> TF-IDF filter -> embed -> claims.
 # Thin by design: config, validation and helpers live in rules/common.smk, logic in src/sovereign.
 from snakemake.utils import min_version
 
@@ -11,6 +11,8 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 include: "rules/search.smk"
 include: "rules/filter.smk"
+include: "rules/embed.smk"
+include: "rules/claims.smk"
 
 
 rule all:

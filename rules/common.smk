@@ -48,6 +48,11 @@ except SovereignError as err:
 
 RESULTS = config["results"]
 NETWORK_SEARCH = config["search"]["backend"] == "arxiv"
+REMOTE_EMBED = config["embed"]["backend"] == "nim" and not config["embed"]["offline"]
+# The verifier and relevance models the claims stage applies: a retrained model reruns it.
+MODEL_FILES = sorted(
+    str(p) for p in (Path(workflow.basedir) / "src/sovereign/models").glob("*.json")
+)
 
 
 wildcard_constraints:
@@ -55,7 +60,7 @@ wildcard_constraints:
 
 
 def final_outputs():
-    return expand(f"{RESULTS}/{{qid}}/filtered.parquet", qid=sorted(QUESTIONS))
+    return expand(f"{RESULTS}/{{qid}}/claims.parquet", qid=sorted(QUESTIONS))
 
 
 def get_question(wildcards):
@@ -76,6 +81,14 @@ def get_search_params():
         "max_results": s["max_results"],
         "snapshot": s["snapshot"] if s["backend"] == "snapshot" else None,
     }
+
+
+def get_embed_params():
+    """The embed settings that change the vectors (a change reruns embed); not URLs or retries."""
+    e = config["embed"]
+    if e["backend"] != "nim":
+        return {"backend": e["backend"]}
+    return {"backend": "nim", "model": e["model"], "dimension": e["dimension"]}
 
 
 def code(script):

@@ -25,6 +25,8 @@ from fixture_papers import PAPERS
 
 pytestmark = pytest.mark.slow
 
+STAGES = ("raw", "filtered", "embeddings", "claims")
+
 TRICKY = [
     "tricky",
     'Does "expert routing" help? $(touch pwned) `touch pwned2` \\ell_1 $x^2$ ünïcödé;\nrm -rf',
@@ -69,9 +71,7 @@ def test_snapshot_run_is_deterministic_and_reruns_only_what_changed(tmp_path):
         runs.append(workdir)
     first, second = (result_bytes(w) for w in runs)
     qids = sorted(r[0] for r in rows)
-    assert sorted(first) == sorted(
-        f"{q}/{stage}.parquet" for q in qids for stage in ("raw", "filtered")
-    )
+    assert sorted(first) == sorted(f"{q}/{stage}.parquet" for q in qids for stage in STAGES)
     assert first == second  # byte-identical across processes and hash seeds
 
     # The question text never went through a shell.
@@ -91,7 +91,16 @@ def test_snapshot_run_is_deterministic_and_reruns_only_what_changed(tmp_path):
 
     # A new threshold reruns filter (and what follows), never search.
     updated = dry_run_updates(runs[0], {"filter": {"threshold": 0.05}})
-    assert sorted(updated) == sorted(f"results/{q}/filtered.parquet" for q in qids)
+    assert sorted(updated) == sorted(
+        f"results/{q}/{stage}.parquet" for q in qids for stage in STAGES[1:]
+    )
+    # New claims settings rerun claims only; another embedder reruns embed and claims.
+    updated = dry_run_updates(runs[0], {"claims": {"evidence_sentences": 3}})
+    assert sorted(updated) == sorted(f"results/{q}/claims.parquet" for q in qids)
+    updated = dry_run_updates(runs[0], {"embed": {"backend": "hashing"}})
+    assert sorted(updated) == sorted(
+        f"results/{q}/{stage}.parquet" for q in qids for stage in ("embeddings", "claims")
+    )
     # A new max_results reruns search too.
     updated = dry_run_updates(runs[0], {"search": {"max_results": 10}})
     assert f"results/{qids[0]}/raw.parquet" in updated

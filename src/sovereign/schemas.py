@@ -51,3 +51,51 @@ FILTERED = pa.schema(
 FILTERED_SORT = ("arxiv_id",)
 
 PAPER_COLUMNS = tuple(f.name for f in _PAPER)
+
+EMBEDDINGS = pa.schema(
+    [
+        pa.field("question_id", pa.string(), nullable=False),
+        pa.field("item_id", pa.string(), nullable=False),  # arxiv_id, or "question"
+        pa.field("role", pa.string(), nullable=False),  # passage (paper) or query (question)
+        pa.field("text_sha256", pa.string(), nullable=False),  # of the exact text embedded
+        pa.field("backend", pa.string(), nullable=False),
+        pa.field("model", pa.string(), nullable=False),
+        pa.field("dimension", pa.int32(), nullable=False),
+        pa.field("vector", pa.list_(pa.float32()), nullable=False),  # L2-normalised
+    ]
+)
+EMBEDDINGS_SORT = ("role", "item_id")
+
+_EVIDENCE = [
+    pa.field("support_arxiv_id", pa.string()),
+    pa.field("support_sentence_index", pa.int32()),
+    pa.field("support_text", pa.string()),
+    pa.field("support_score", pa.float64()),
+    pa.field("contradict_arxiv_id", pa.string()),
+    pa.field("contradict_sentence_index", pa.int32()),
+    pa.field("contradict_text", pa.string()),
+    pa.field("contradict_score", pa.float64()),
+]
+
+CLAIMS = pa.schema(
+    [
+        pa.field("question_id", pa.string(), nullable=False),
+        pa.field("claim_id", pa.string(), nullable=False),  # <arxiv_id>#<sentence_index>
+        pa.field("arxiv_id", pa.string(), nullable=False),
+        pa.field("sentence_index", pa.int32(), nullable=False),
+        pa.field("char_start", pa.int32(), nullable=False),  # span into filtered.abstract
+        pa.field("char_end", pa.int32(), nullable=False),
+        pa.field("claim", pa.string(), nullable=False),
+        pa.field("claim_kind", pa.string(), nullable=False),  # comparison | measurement | finding
+        pa.field("grounded", pa.bool_(), nullable=False),
+        pa.field("relevance", pa.float64(), nullable=False),  # calibrated P(relevant)
+        pa.field("relevant", pa.bool_(), nullable=False),
+        pa.field("evidence_label", pa.string(), nullable=False),  # SUPPORT|CONTRADICT|NEUTRAL
+        pa.field("evidence_score", pa.float64(), nullable=False),
+        pa.field("evidence_candidates", pa.int32(), nullable=False),
+        *_EVIDENCE,
+        pa.field("verified", pa.bool_(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
+    ]
+)
+CLAIMS_SORT = ("arxiv_id", "sentence_index")

@@ -1,0 +1,24 @@
+# claims: checkable statements of the kept papers, their evidence, verified, with confidence.
+
+
+rule claims:
+    input:
+        filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
+        embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
+        code=code("claims"),
+        models=MODEL_FILES,
+    output:
+        claims=f"{RESULTS}/{{qid}}/claims.parquet",
+    log:
+        "logs/claims/{qid}.log",
+    conda:
+        "../envs/sovereign.yaml"
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=30,
+    params:
+        question=get_question_text,
+        claims=config["claims"],
+    script:
+        "../scripts/claims.py"

@@ -1,0 +1,29 @@
+# embed: a semantic index of the kept papers and the question (one vector each).
+
+
+# A remote embedder (nim) stays on the submitting node, where the network and the key are.
+if REMOTE_EMBED:
+
+    localrules:
+        embed,
+
+
+rule embed:
+    input:
+        filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
+        code=code("embed"),
+    output:
+        embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
+    log:
+        "logs/embed/{qid}.log",
+    conda:
+        "../envs/sovereign.yaml"
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=30,
+    params:
+        question=get_question_text,
+        embed=get_embed_params(),
+    script:
+        "../scripts/embed.py"

@@ -1,0 +1,23 @@
+"""Snakemake entry point of the claims stage (logic: sovereign.claims)."""
+
+import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
+
+from sovereign import entry, schemas
+from sovereign.claims import Settings, extract_claims
+from sovereign.embed import vectors
+from sovereign.parquet_io import read_table, write_table
+
+
+def stage(smk, log):
+    filtered = read_table(smk.input.filtered, schemas.FILTERED)
+    embeddings = read_table(smk.input.embeddings, schemas.EMBEDDINGS)
+    model, index = vectors(embeddings, smk.input.embeddings)
+    papers = [p for p in filtered.to_pylist() if p["kept"]]
+    settings = Settings(**smk.params.claims)
+    rows = extract_claims(smk.wildcards.qid, smk.params.question, papers, index, settings, log)
+    write_table(rows, schemas.CLAIMS, smk.output.claims, schemas.CLAIMS_SORT)
+    verified = sum(r["verified"] for r in rows)
+    log(f"{len(rows)} claims ({verified} verified), evidence index {model}")
+
+
+entry.run(snakemake, stage)  # noqa: F821  (injected by Snakemake)

@@ -1,0 +1,18 @@
+"""Snakemake entry point of the embed stage (logic: sovereign.embed)."""
+
+import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
+
+from sovereign import entry, schemas
+from sovereign.embed import embedding_rows, make_embedder
+from sovereign.parquet_io import read_table, write_table
+
+
+def stage(smk, log):
+    filtered = read_table(smk.input.filtered, schemas.FILTERED)
+    embedder = make_embedder(smk.config, log)
+    rows = embedding_rows(smk.wildcards.qid, smk.params.question, filtered, embedder)
+    write_table(rows, schemas.EMBEDDINGS, smk.output.embeddings, schemas.EMBEDDINGS_SORT)
+    log(f"{len(rows)} vectors ({embedder.model}, {embedder.dimension}-d)")
+
+
+entry.run(snakemake, stage)  # noqa: F821  (injected by Snakemake)

@@ -1,0 +1,273 @@
+"""The claims stage: checkable statements of the kept papers, each tied to its source span,
+checked against the other kept papers, and scored.
+
+For a question and its kept papers:
+1. every abstract is split into sentences (character spans into the stored abstract);
+2. a sentence is a claim when it states something checkable: a comparison, a measured result,
+   or a reported finding, and not only background, motivation or what the paper proposes;
+3. relevance: the calibrated probability that the claim addresses the question
+   (sovereign.relevance, measured on expert relevance judgments);
+4. evidence: the other kept papers nearest to the claim's paper in the semantic index, their
+   sentences nearest to the claim, each judged by the verifier (SUPPORT/CONTRADICT/NEUTRAL);
+5. grounded (the span gives the claim text back), verified (grounded, relevant, not
+   contradicted) and confidence = P(relevant) x (1 - P(contradicted by the best contradicting
+   sentence)): both factors are calibrated probabilities, so confidence estimates the chance that
+   the claim is on-topic and not contradicted by the evidence at hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .embedders import WordLlamaEmbedder
+from .filter import document
+from .relevance import load_relevance_model, relevance_features
+from .sentences import sentence_spans
+from .text import fold
+from .verifier import VerifierModel, feature_matrix, load_verifier_model, verdict
+from .verifier_data import CONTRADICT, LABELS, SUPPORT
+
+# What makes a sentence checkable. Matched on the folded (lower-case, TeX-free) sentence.
+_COMPARISON = re.compile(
+    r"\b(outperform\w*|surpass\w*|exceed\w*|better than|worse than|higher than|lower than|"
+    r"more than|less than|fewer than|faster than|slower than|compared (to|with)|relative to|"
+    r"over (the |strong |existing |prior |previous )?(baseline|state of the art|sota)\w*|"
+    r"state of the art|sota|beat\w*|versus|vs|on par with|comparable to|matches|rivals?)\b"
+)
+_MEASUREMENT = re.compile(
+    r"(\d+(\.\d+)?\s*(%|percent|x\b|times\b|fold\b|points?\b|pp\b|db\b|ms\b|bleu|f1|auc)|"
+    r"\b(up to|by|of|to|reaching|achieving)\s+\d+(\.\d+)?\b|\d+(\.\d+)?\s*(k|m|b)?\s*"
+    r"(parameters|params|tokens|gpus?|hours|samples))"
+)
+_FINDING = re.compile(
+    r"\b(we (show|find|found|observe|demonstrate|prove|confirm|reveal|establish)\w*|"
+    r"(results?|experiments?|evaluations?|analys[ie]s|findings|ablations?|studies) "
+    r"(show|demonstrate|indicate|reveal|suggest|confirm)\w*|"
+    r"(shows?|demonstrates?|reveals?|indicates?|confirms?) that|"
+    r"(achiev|improv|reduc|increas|decreas|boost|lower|rais|yield|attain|obtain|deliver|"
+    r"accelerat|speed\w* up|cut|halv|doubl)(es|ed|ing|s)?\b|"
+    r"leads? to|results? in|consistently|significantly|substantially|is (effective|robust))"
+)
+# Sentences that only set the scene or announce a contribution, unless they also report a result.
+_BACKGROUND = re.compile(
+    r"^(however, )?(recent(ly)?|in recent years|over the past|despite|while|although|"
+    r"existing|current|prior|previous|traditional|conventional)\b|"
+    r"\b(has|have) (become|been widely|attracted|gained|emerged)|remains? (a |an )?"
+    r"(challeng|open|difficult|unclear|unexplored)|\bis (crucial|essential|important|"
+    r"fundamental|a key|a critical)\b|^((in this (paper|work|study)|here|this (paper|work)),? )?"
+    r"we (propose|present|introduce|describe|develop|study|investigate|explore)\b|"
+    r"\b(code|data|models?|datasets?) (is|are|will be) (publicly )?(available|released)"
+)
+
+
+def claim_kind(sentence: str) -> str | None:
+    """comparison, measurement or finding for a checkable sentence; None for anything else."""
+    text = fold(sentence)
+    if "http" in text or "github" in text:
+        return None
+    background = bool(_BACKGROUND.search(text))
+    if _COMPARISON.search(text):
+        return "comparison"
+    if _MEASUREMENT.search(text) and (_FINDING.search(text) or not background):
+        return "measurement"
+    if _FINDING.search(text) and not background:
+        return "finding"
+    return None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    arxiv_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+def paper_sentences(paper: dict[str, Any]) -> list[Sentence]:
+    abstract = paper["abstract"]
+    return [
+        Sentence(paper["arxiv_id"], i, s, e, abstract[s:e])
+        for i, (s, e) in enumerate(sentence_spans(abstract))
+    ]
+
+
+def _nearest_papers(
+    index: dict[str, np.ndarray], source: str, candidates: list[str], k: int
+) -> list[str]:
+    """The k candidates nearest to `source` in the semantic index (ties broken by id)."""
+    if source not in index:
+        return sorted(candidates)[:k]
+    scored = sorted((-float(index[source] @ index[c]), c) for c in candidates if c in index)
+    return [c for _, c in scored[:k]]
+
+
+@dataclass(frozen=True)
+class Settings:
+    evidence_papers: int = 10
+    evidence_sentences: int = 8
+
+
+def extract_claims(
+    question_id: str,
+    question: str,
+    papers: list[dict[str, Any]],
+    index: dict[str, np.ndarray],
+    settings: Settings = Settings(),  # noqa: B008 (frozen: a shared default is safe)
+    log: Callable[[str], None] = lambda _m: None,
+) -> list[dict[str, Any]]:
+    """Claims-stage rows for the kept `papers` (sorted by arxiv_id); `index` is the embed
+    stage's {arxiv_id: vector}, used to pick which papers may hold a claim's evidence.
+    A claim is grounded when its span in the stored abstract gives its text back (extracted
+    verbatim, so always; checked rather than assumed)."""
+    papers = sorted(papers, key=lambda p: p["arxiv_id"])
+    sentences = {p["arxiv_id"]: paper_sentences(p) for p in papers}
+    claims = [
+        (s, kind)
+        for p in papers
+        for s in sentences[p["arxiv_id"]]
+        if (kind := claim_kind(s.text)) is not None
+    ]
+    total = sum(map(len, sentences.values()))
+    log(f"{total} sentences in {len(papers)} papers, {len(claims)} claims")
+    if not claims:
+        return []
+
+    embedder = WordLlamaEmbedder()
+    all_sentences = [s for p in papers for s in sentences[p["arxiv_id"]]]
+    sentence_vectors = dict(
+        zip(
+            ((s.arxiv_id, s.index) for s in all_sentences),
+            embedder.embed([s.text for s in all_sentences], "passage"),
+            strict=True,
+        )
+    )
+    question_vector = embedder.embed([question], "query")[0]
+    paper_text = {p["arxiv_id"]: document(p) for p in papers}
+    paper_vectors = dict(
+        zip(paper_text, embedder.embed(list(paper_text.values()), "passage"), strict=True)
+    )
+
+    relevance_model = load_relevance_model()
+    rel_rows = np.array(
+        [
+            relevance_features(
+                question,
+                s.text,
+                paper_text[s.arxiv_id],
+                question_vector,
+                sentence_vectors[(s.arxiv_id, s.index)],
+                paper_vectors[s.arxiv_id],
+            )
+            for s, _ in claims
+        ],
+        dtype=np.float64,
+    )
+    relevance = relevance_model.probability(rel_rows)
+
+    # Candidate evidence per claim: sentences of the nearest other papers, nearest to the claim,
+    # and no less similar than the verifier's training pairs (outside that it is not judged).
+    verifier = load_verifier_model()
+    ids = [p["arxiv_id"] for p in papers]
+    pairs: list[tuple[int, Sentence]] = []
+    for n, (claim, _) in enumerate(claims):
+        others = [i for i in ids if i != claim.arxiv_id]
+        nearest = _nearest_papers(index, claim.arxiv_id, others, settings.evidence_papers)
+        cv = sentence_vectors[(claim.arxiv_id, claim.index)]
+        scored = [
+            (-float(cv @ sentence_vectors[(s.arxiv_id, s.index)]), s.arxiv_id, s.index, s)
+            for other in nearest
+            for s in sentences[other]
+        ]
+        ranked = [t[3] for t in sorted(scored, key=lambda t: t[:3]) if -t[0] >= verifier.min_cosine]
+        pairs.extend((n, s) for s in ranked[: settings.evidence_sentences])
+
+    if pairs:
+        features = feature_matrix(
+            [claims[n][0].text for n, _ in pairs],
+            [s.text for _, s in pairs],
+            np.stack(
+                [sentence_vectors[(claims[n][0].arxiv_id, claims[n][0].index)] for n, _ in pairs]
+            ),
+            np.stack([sentence_vectors[(s.arxiv_id, s.index)] for _, s in pairs]),
+        )
+        probs = verifier.probabilities(features)
+    else:
+        probs = np.zeros((0, len(LABELS)))
+    judged: dict[int, list[tuple[Sentence, np.ndarray]]] = {}
+    for (n, s), p in zip(pairs, probs, strict=True):
+        judged.setdefault(n, []).append((s, p))
+
+    threshold = relevance_model.threshold
+    abstracts = {p["arxiv_id"]: p["abstract"] for p in papers}
+    rows = []
+    for n, (claim, kind) in enumerate(claims):
+        rows.append(
+            _row(
+                question_id,
+                claim,
+                kind,
+                float(relevance[n]),
+                threshold,
+                judged.get(n, []),
+                verifier,
+                grounded=abstracts[claim.arxiv_id][claim.start : claim.end] == claim.text,
+            )
+        )
+    return rows
+
+
+def _best(judged: list[tuple[Sentence, np.ndarray]], label: str) -> tuple[Sentence | None, float]:
+    """The sentence most probably of `label` (ties: lowest arXiv id, then sentence index)."""
+    if not judged:
+        return None, 0.0
+    column = LABELS.index(label)
+    s, p = min(judged, key=lambda sp: (-float(sp[1][column]), sp[0].arxiv_id, sp[0].index))
+    return s, float(p[column])
+
+
+def _row(
+    question_id: str,
+    claim: Sentence,
+    kind: str,
+    relevance: float,
+    threshold: float,
+    judged: list[tuple[Sentence, np.ndarray]],
+    verifier: VerifierModel,
+    grounded: bool,
+) -> dict[str, Any]:
+    label, score = verdict(np.array([p for _, p in judged]).reshape(-1, len(LABELS)), verifier)
+    support, p_support = _best(judged, SUPPORT)
+    contra, p_contra = _best(judged, CONTRADICT)
+    relevant = relevance >= threshold
+    return {
+        "question_id": question_id,
+        "claim_id": f"{claim.arxiv_id}#{claim.index}",
+        "arxiv_id": claim.arxiv_id,
+        "sentence_index": claim.index,
+        "char_start": claim.start,
+        "char_end": claim.end,
+        "claim": claim.text,
+        "claim_kind": kind,
+        "grounded": grounded,
+        "relevance": round(relevance, 6),
+        "relevant": relevant,
+        "evidence_label": label,
+        "evidence_score": round(score, 6),
+        "evidence_candidates": len(judged),
+        "support_arxiv_id": support.arxiv_id if support else None,
+        "support_sentence_index": support.index if support else None,
+        "support_text": support.text if support else None,
+        "support_score": round(p_support, 6) if support else None,
+        "contradict_arxiv_id": contra.arxiv_id if contra else None,
+        "contradict_sentence_index": contra.index if contra else None,
+        "contradict_text": contra.text if contra else None,
+        "contradict_score": round(p_contra, 6) if contra else None,
+        "verified": grounded and relevant and label != CONTRADICT,
+        "confidence": round(relevance * (1.0 - p_contra), 6) if grounded else 0.0,
+    }

@@ -1,0 +1,95 @@
+"""The embed stage: one vector per kept paper (passage role) and one for the question (query).
+
+Every row names its backend, model and dimension, so vectors of different embedders are never
+mixed: `vectors()` refuses a table that holds more than one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .embedders import LOCAL_BACKENDS, Embedder
+from .errors import InputFileError
+from .fetch import RetryPolicy
+from .filter import document
+from .ledger import Ledger
+
+QUESTION_ITEM = "question"
+
+
+def make_embedder(config: dict[str, Any], log: Callable[[str], None] = lambda _m: None) -> Embedder:
+    """The embedder `embed.backend` names (the config was validated before any job ran)."""
+    e = config["embed"]
+    if e["backend"] in LOCAL_BACKENDS:
+        return LOCAL_BACKENDS[e["backend"]]()
+    from .nim import NimEmbedder  # requests and the ledger only when the remote backend is used
+
+    return NimEmbedder(
+        base_url=e["nim_url"],
+        ledger=Ledger(config["ledger"]),
+        model=e["model"],
+        dimension=int(e["dimension"]),
+        batch_size=int(e["batch_size"]),
+        offline=bool(e["offline"]),
+        policy=RetryPolicy(
+            retries=int(e["retries"]),
+            backoff=float(e["backoff"]),
+            max_wait=float(e["max_wait"]),
+            timeout=float(e["timeout"]),
+        ),
+        log=log,
+    )
+
+
+def embedding_rows(
+    question_id: str, question: str, filtered: pa.Table, embedder: Embedder
+) -> list[dict[str, Any]]:
+    """Rows of the embeddings stage: the question, then every kept paper (title + abstract)."""
+    papers = [p for p in filtered.to_pylist() if p["kept"]]
+    items = [(QUESTION_ITEM, "query", question)]
+    items += [(p["arxiv_id"], "passage", document(p)) for p in papers]
+    vectors = {
+        role: embedder.embed([text for _, r, text in items if r == role], role)
+        for role in ("query", "passage")
+    }
+    taken = {"query": 0, "passage": 0}
+    rows = []
+    for item_id, role, text in items:
+        vector = vectors[role][taken[role]]
+        taken[role] += 1
+        rows.append(
+            {
+                "question_id": question_id,
+                "item_id": item_id,
+                "role": role,
+                "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                "backend": embedder.backend,
+                "model": embedder.model,
+                "dimension": embedder.dimension,
+                "vector": np.asarray(vector, dtype=np.float32).tolist(),
+            }
+        )
+    return rows
+
+
+def vectors(table: pa.Table, path: str) -> tuple[str, dict[str, np.ndarray]]:
+    """The model name and {item_id: vector} of an embeddings table, which must hold one model."""
+    models = sorted(
+        set(
+            zip(table.column("backend").to_pylist(), table.column("model").to_pylist(), strict=True)
+        )
+    )
+    if len(models) != 1:
+        raise InputFileError(
+            path,
+            f"holds vectors of {len(models)} embedders {models}; they cannot be compared",
+            f"delete {path} and run the workflow again to rebuild it",
+        )
+    items = table.column("item_id").to_pylist()
+    matrix = np.asarray(table.column("vector").to_pylist(), dtype=np.float32)
+    return models[0][1], {item: matrix[i] for i, item in enumerate(items)}
