@@ -1,12 +1,8 @@
-import hashlib
-import json
-import random
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
+from fake_nim import DEAD_URL, FakeNim, fake_vector
 
 from sovereign.errors import ConfigError, LedgerMiss, NetworkError
 from sovereign.fetch import RetryPolicy
@@ -16,73 +12,10 @@ from sovereign.nim import NIM_SERVICE, NimEmbedder
 CANARY = "nvapi-CANARY-7f3e9b21d4c6a805"
 MODEL = "nvidia/nv-embedqa-e5-v5"
 POLICY = RetryPolicy(retries=3, backoff=0.01, max_wait=60, timeout=5)
-DEAD_URL = "http://127.0.0.1:9"  # nothing listens: any request would fail
-
-
-def fake_vector(text, role, dimension=1024):
-    """Deterministic per (role, text); multiples of 1/64, so exact in float32."""
-    digest = hashlib.shake_256(f"{role}\n{text}".encode()).digest(dimension)
-    return [(b - 128) / 64 for b in digest]
 
 
 def expected(texts, role):
     return np.asarray([fake_vector(t, role) for t in texts], dtype=np.float32)
-
-
-class FakeNim:
-    """A loopback NIM: scripted (status, headers, body) answers first, then real embeddings.
-
-    `shuffle` returns the data items out of order; `mangle` rewrites the payload before it is
-    sent (to serve malformed answers).
-    """
-
-    def __init__(self, script=(), *, shuffle=False, mangle=None):
-        self.script = list(script)
-        self.requests = []  # (path, headers, json body) of each request
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                body = json.loads(raw)
-                fake.requests.append((self.path, dict(self.headers), body))
-                if fake.script:
-                    status, headers, payload = fake.script.pop(0)
-                    if callable(payload):
-                        payload = payload(self.headers)
-                else:
-                    status, headers = 200, {"Content-Type": "application/json"}
-                    data = [
-                        {"object": "embedding", "index": i, "embedding": fake_vector(text, role)}
-                        for i, text in enumerate(body["input"])
-                        for role in [body["input_type"]]
-                    ]
-                    if shuffle:
-                        random.Random(len(fake.requests)).shuffle(data)
-                    answer = {"object": "list", "data": data, "model": body["model"]}
-                    answer = mangle(answer) if mangle else answer
-                    payload = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *a):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    @property
-    def batches(self):
-        return [body["input"] for _path, _headers, body in self.requests]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

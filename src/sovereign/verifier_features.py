@@ -86,7 +86,8 @@ def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
 
 
 def _direction(tokens: set[str]) -> tuple[bool, bool]:
-    return bool(tokens & UP), bool(tokens & DOWN)
+    stems = tokens | {_stem(t) for t in tokens}  # "lowers" is "lower"
+    return bool(stems & UP), bool(stems & DOWN)
 
 
 def pair_features(claim: str, evidence: str) -> list[float]:
