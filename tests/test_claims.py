@@ -25,6 +25,8 @@ CHECKABLE = [
     ("We find that expert specialization emerges in the upper layers.", "finding"),
     ("Experiments show that the auxiliary loss reduces routing collapse.", "finding"),
     ("Load balancing significantly improves expert utilization.", "finding"),
+    ("Extensive experiments on six QA benchmarks demonstrate consistent gains.", "finding"),
+    ("We evaluate HoE on 14 objectives, demonstrating superior performance.", "finding"),
 ]
 NOT_CHECKABLE = [
     "Mixture-of-Experts models have become the standard for scaling language models.",
@@ -34,6 +36,9 @@ NOT_CHECKABLE = [
     "Each token is routed to one expert per layer.",
     "We introduce a benchmark of 12 tasks.",
     "Efficient routing is crucial for large models.",
+    "Additionally, we introduce a training schedule that uses monolingual data.",
+    "To address these limits, we propose SERA, an expert routing architecture.",
+    "The widespread use of large models has significantly changed NLP.",
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import shutil
 from types import SimpleNamespace
 
@@ -36,8 +37,6 @@ OFFLINE_REPLAY = f"embed={{backend: nim, offline: true, nim_url: '{DEAD_URL}', d
 
 def snapshot(path):
     """The test corpus as a one-file snapshot (as tests/test_workflow.py writes it)."""
-    import json
-
     records = [
         {"id": p["id"], "title": p["title"], "abstract": p["summary"], "categories": "cs.LG"}
         for p in PAPERS

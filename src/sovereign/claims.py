@@ -46,8 +46,9 @@ _MEASUREMENT = re.compile(
 )
 _FINDING = re.compile(
     r"\b(we (show|find|found|observe|demonstrate|prove|confirm|reveal|establish)\w*|"
-    r"(results?|experiments?|evaluations?|analys[ie]s|findings|ablations?|studies) "
-    r"(show|demonstrate|indicate|reveal|suggest|confirm)\w*|"
+    r"(results?|experiments?|evaluations?|analys[ie]s|findings|ablations?|studies)( [^ .;]+){0,8} "
+    r"(show|demonstrate|indicate|reveal|suggest|confirm|validate|verif)\w*|"
+    r"superior (performance|results|accuracy|efficiency)|"
     r"(shows?|demonstrates?|reveals?|indicates?|confirms?) that|"
     r"(achiev|improv|reduc|increas|decreas|boost|lower|rais|yield|attain|obtain|deliver|"
     r"accelerat|speed\w* up|cut|halv|doubl)(es|ed|ing|s)?\b|"
@@ -56,7 +57,10 @@ _FINDING = re.compile(
 # Sentences that only set the scene or announce a contribution, unless they also report a result.
 _BACKGROUND = re.compile(
     r"^(however, )?(recent(ly)?|in recent years|over the past|despite|while|although|"
-    r"existing|current|prior|previous|traditional|conventional)\b|"
+    r"existing|current|prior|previous|traditional|conventional|(the )?(widespread|rapid|"
+    r"growing|increasing))\b|"
+    r"^([a-z]+, )?(to [^,]+, )?we (further |also |then |first )?(propose|present|introduce|"
+    r"describe|develop|design)\b|"
     r"\b(has|have) (become|been widely|attracted|gained|emerged)|remains? (a |an )?"
     r"(challeng|open|difficult|unclear|unexplored)|\bis (crucial|essential|important|"
     r"fundamental|a key|a critical)\b|^((in this (paper|work|study)|here|this (paper|work)),? )?"
