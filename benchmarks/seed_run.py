@@ -2,10 +2,13 @@
 
 Runs on the snapshot backend in a fresh directory.
 
-Prints the wall time of the whole run and, per question, the retrieval funnel
-(hits -> unique papers -> kept) with the best TF-IDF score.
+Prints the wall time of the whole run and, per question, the funnel (hits -> unique papers ->
+kept -> claims -> verified) with the best TF-IDF score; with --show-claims N, each question's N
+most confident claims with their evidence verdict. --threshold overrides filter.threshold (e.g.
+0 to see what the claims stage makes of papers the filter would have dropped).
 
     .venv/bin/python benchmarks/seed_run.py [--snapshot PATH] [--cores N] [--questions TSV]
+        [--threshold T] [--show-claims N]
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -29,6 +33,8 @@ def main() -> int:
     parser.add_argument("--snapshot", default=str(REPO.parent / "shared/data/arxiv_cs_daily"))
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--questions", default=str(REPO / "config/questions.tsv"))
+    parser.add_argument("--threshold", type=float, default=None)
+    parser.add_argument("--show-claims", type=int, default=0)
     args = parser.parse_args()
     if not Path(args.snapshot).exists():
         print(f"snapshot {args.snapshot} not found; pass --snapshot PATH", file=sys.stderr)
@@ -40,7 +46,7 @@ def main() -> int:
         config = {
             "questions": "config/questions.tsv",
             "search": {"backend": "snapshot", "snapshot": str(Path(args.snapshot).resolve())},
-            "filter": {},
+            "filter": {} if args.threshold is None else {"threshold": args.threshold},
         }
         (workdir / "config/config.yaml").write_text(yaml.safe_dump(config))
         cmd = [
@@ -53,16 +59,34 @@ def main() -> int:
         wall = time.perf_counter() - start
         count = sum(1 for _ in (workdir / "results").iterdir())
         print(f"{count}-question run, snapshot backend, {args.cores} cores: wall {wall:.1f} s")
-        print(f"{'question':28} {'hits':>5} {'unique':>6} {'kept':>5} {'best tf-idf':>11}")
+        print(
+            f"{'question':28} {'hits':>5} {'unique':>6} {'kept':>5} {'claims':>6} "
+            f"{'verified':>8} {'best tf-idf':>11}"
+        )
+        shown = []
         for qdir in sorted((workdir / "results").iterdir()):
             raw = pq.read_table(qdir / "raw.parquet")
             filtered = pq.read_table(qdir / "filtered.parquet").to_pydict()
+            claims = pq.read_table(qdir / "claims.parquet").to_pylist()
             kept = sum(filtered["kept"])
             best = max(filtered["tfidf_score"], default=0.0)
+            verified = sum(c["verified"] for c in claims)
             print(
                 f"{qdir.name:28} {raw.num_rows:5d} {len(filtered['arxiv_id']):6d} {kept:5d} "
-                f"{best:11.3f}"
+                f"{len(claims):6d} {verified:8d} {best:11.3f}"
             )
+            top = sorted(claims, key=lambda c: (-c["confidence"], c["claim_id"]))
+            shown.append((qdir.name, top[: args.show_claims]))
+        for name, top in shown:
+            if top:
+                print(f"\n{name}: most confident claims")
+            for c in top:
+                mark = "verified" if c["verified"] else "not verified"
+                print(
+                    f"  [{c['claim_id']}] confidence {c['confidence']:.3f}, relevance "
+                    f"{c['relevance']:.3f}, evidence {c['evidence_label']} "
+                    f"{c['evidence_score']:.2f}, {mark}\n    {textwrap.shorten(c['claim'], 150)}"
+                )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
