@@ -36,12 +36,7 @@ def make_embedder(config: dict[str, Any], log: Callable[[str], None] = lambda _m
         dimension=int(e["dimension"]),
         batch_size=int(e["batch_size"]),
         offline=bool(e["offline"]),
-        policy=RetryPolicy(
-            retries=int(e["retries"]),
-            backoff=float(e["backoff"]),
-            max_wait=float(e["max_wait"]),
-            timeout=float(e["timeout"]),
-        ),
+        policy=RetryPolicy.from_config(e),
         log=log,
     )
 

@@ -33,6 +33,16 @@ class RetryPolicy:
     max_wait: float = 120.0
     timeout: float = 30.0
 
+    @classmethod
+    def from_config(cls, section: dict[str, Any]) -> RetryPolicy:
+        """From a validated config section holding retries, backoff, max_wait and timeout."""
+        return cls(
+            retries=int(section["retries"]),
+            backoff=float(section["backoff"]),
+            max_wait=float(section["max_wait"]),
+            timeout=float(section["timeout"]),
+        )
+
 
 @dataclass(frozen=True)
 class Response:

@@ -43,12 +43,7 @@ class SearchSettings:
             contact=s.get("contact", ""),
             arxiv_url=s["arxiv_url"],
             min_interval=float(s["min_interval"]),
-            policy=RetryPolicy(
-                retries=int(s["retries"]),
-                backoff=float(s["backoff"]),
-                max_wait=float(s["max_wait"]),
-                timeout=float(s["timeout"]),
-            ),
+            policy=RetryPolicy.from_config(s),
         )
 
 
