@@ -5,5 +5,8 @@ import sys
 from pathlib import Path
 
 SRC = str(Path(__file__).resolve().parent.parent / "src")
-if SRC not in sys.path:
-    sys.path.insert(0, SRC)
+# First, even when already present: Snakemake's script preamble appends the parent's sys.path,
+# which would leave this src/ behind an installed (e.g. editable) copy of the package.
+while SRC in sys.path:
+    sys.path.remove(SRC)
+sys.path.insert(0, SRC)

@@ -3,6 +3,7 @@ Snakemake runs in temporary working directories."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +32,18 @@ def recorded_pages() -> dict[int, bytes]:
     """The real 2025-12 cs listing (5 Atom pages of 100) by start offset."""
     folder = ATOM / "cs_paged_2025-12"
     return {s: (folder / f"arxiv_raw_{s}.xml").read_bytes() for s in (0, 100, 200, 300, 400)}
+
+
+def fixture_snapshot(path: Path) -> Path:
+    """The test corpus (tests/fixture_papers.py) as a one-file snapshot, Kaggle-style names."""
+    from fixture_papers import PAPERS
+
+    records = [
+        {"id": p["id"], "title": p["title"], "abstract": p["summary"], "categories": "cs.LG"}
+        for p in PAPERS
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
 
 
 def write_sheet(path: Path, rows: list[list[str]]) -> Path:

@@ -2,8 +2,8 @@ import re
 
 import numpy as np
 import pytest
-from fake_nim import DEAD_URL, FakeNim, fake_vector
 
+from fake_nim import DEAD_URL, FakeNim, fake_vector
 from sovereign.errors import ConfigError, LedgerMiss, NetworkError
 from sovereign.fetch import RetryPolicy
 from sovereign.ledger import Ledger, canonical_json
@@ -101,6 +101,17 @@ def test_429_with_retry_after_is_retried_once(serve, tmp_path):
     vectors = make(server.url, tmp_path, sleep=waits.append).embed(TEXTS[:3], "passage")
     assert len(server.requests) == 2 and len(waits) == 1
     assert np.array_equal(vectors, expected(TEXTS[:3], "passage"))
+
+
+def test_a_wait_beyond_max_wait_fails_at_once_naming_the_embed_setting(serve, tmp_path):
+    server = serve([(429, {"Retry-After": "999"}, b"slow down")])
+    policy = RetryPolicy.from_config(
+        {"embed": {"retries": 3, "backoff": 0.01, "max_wait": 60, "timeout": 5}}, "embed"
+    )
+    with pytest.raises(NetworkError) as err:
+        make(server.url, tmp_path, policy=policy).embed(TEXTS[:3], "passage")
+    assert len(server.requests) == 1 and "raise embed.max_wait" in err.value.message
+    assert not ledger_files(tmp_path)
 
 
 def test_503_is_retried(serve, tmp_path):

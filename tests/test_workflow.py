@@ -14,6 +14,7 @@ from conftest import (
     CS_DAILY,
     REPO,
     SHEET_QUESTIONS,
+    fixture_snapshot,
     make_workdir,
     recorded_pages,
     requires_shared,
@@ -32,16 +33,6 @@ TRICKY = [
     'Does "expert routing" help? $(touch pwned) `touch pwned2` \\ell_1 $x^2$ ünïcödé;\nrm -rf',
     "2026-05-28",
 ]
-
-
-def fixture_snapshot(path):
-    """The test corpus as a one-file snapshot (Kaggle-style field names)."""
-    records = [
-        {"id": p["id"], "title": p["title"], "abstract": p["summary"], "categories": "cs.LG"}
-        for p in PAPERS
-    ]
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return path
 
 
 def dry_run_updates(workdir, overrides):

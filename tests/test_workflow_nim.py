@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import shutil
 from types import SimpleNamespace
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from fake_nim import DEAD_URL, FakeNim, fake_vector
 
-from conftest import make_workdir, result_bytes, snakemake
-from fixture_papers import PAPERS
+from conftest import fixture_snapshot, make_workdir, result_bytes, snakemake
+from fake_nim import DEAD_URL, FakeNim, fake_vector
+from sovereign.embed import unit_rows
 
 pytestmark = pytest.mark.slow
 
@@ -35,18 +34,8 @@ ROWS = [[qid, text, "2026-05-28"] for qid, text in QUESTIONS.items()]
 OFFLINE_REPLAY = f"embed={{backend: nim, offline: true, nim_url: '{DEAD_URL}', dimension: {DIM}}}"
 
 
-def snapshot(path):
-    """The test corpus as a one-file snapshot (as tests/test_workflow.py writes it)."""
-    records = [
-        {"id": p["id"], "title": p["title"], "abstract": p["summary"], "categories": "cs.LG"}
-        for p in PAPERS
-    ]
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return path
-
-
 def nim_workdir(root, rows, **embed):
-    search = {"backend": "snapshot", "snapshot": str(snapshot(root / "snap.jsonl"))}
+    search = {"backend": "snapshot", "snapshot": str(fixture_snapshot(root / "snap.jsonl"))}
     return make_workdir(
         root / "work", rows, search, embed={"backend": "nim", "dimension": DIM, **embed}
     )
@@ -129,11 +118,12 @@ def test_a_nim_run_embeds_with_the_configured_model_and_sends_what_nim_expects(r
         for r in rows:
             text, role = texts[r["text_sha256"]]
             assert r["role"] == role and len(r["vector"]) == DIM
-            # The vector is the service's, bit for bit (float32 of the fake's exact values).
+            # The service's vector, scaled to unit length (the index promises cosine = dot).
             assert np.array_equal(
                 np.asarray(r["vector"], dtype=np.float32),
-                np.asarray(fake_vector(text, role, DIM), dtype=np.float32),
+                unit_rows(np.asarray([fake_vector(text, role, DIM)], dtype=np.float32))[0],
             )
+            assert abs(np.linalg.norm(np.asarray(r["vector"], dtype=np.float64)) - 1) < 1e-6
         assert (workdir / f"results/{qid}/claims.parquet").is_file()
         assert f"evidence index {MODEL}" in (workdir / f"logs/claims/{qid}.log").read_text()
 
@@ -142,7 +132,8 @@ def test_a_nim_run_embeds_with_the_configured_model_and_sends_what_nim_expects(r
     for path, headers, body in server.requests:
         assert path == "/v1/embeddings"
         assert headers["Authorization"] == f"Bearer {CANARY}"
-        assert body["model"] == MODEL and body["truncate"] == "END"
+        assert body["model"] == MODEL
+        assert body["truncate"] == "END"
         assert body["encoding_format"] == "float"
         assert 1 <= len(body["input"]) <= 50
         sent[body["input_type"]].update(body["input"])
@@ -193,7 +184,8 @@ def test_a_refused_key_fails_the_run_naming_the_variable_never_the_key(tmp_path,
     assert proc.returncode != 0
     assert len(server.requests) == 1  # a refused key is not retried
     assert server.requests[0][1]["Authorization"] == f"Bearer {CANARY}"
-    assert "HTTP 401" in proc.stderr and "[redacted]" in proc.stderr
+    assert "HTTP 401" in proc.stderr
+    assert "bad credentials: Bearer [redacted]" in proc.stderr  # the echo, redacted
     assert f"set {KEY_ENV} to a valid key" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert (workdir / f"results/{qid}/filtered.parquet").is_file()

@@ -36,7 +36,7 @@ def make_embedder(config: dict[str, Any], log: Callable[[str], None] = lambda _m
         dimension=int(e["dimension"]),
         batch_size=int(e["batch_size"]),
         offline=bool(e["offline"]),
-        policy=RetryPolicy.from_config(e),
+        policy=RetryPolicy.from_config(config, "embed"),
         log=log,
     )
 
@@ -52,6 +52,10 @@ def embedding_rows(
         role: embedder.embed([text for _, r, text in items if r == role], role)
         for role in ("query", "passage")
     }
+    if embedder.backend not in LOCAL_BACKENDS:
+        # A remote model may not return unit vectors; the index promises them (cosine = dot).
+        # The local embedders already normalise, in float64, and are left bit for bit alone.
+        vectors = {role: unit_rows(v) for role, v in vectors.items()}
     taken = {"query": 0, "passage": 0}
     rows = []
     for item_id, role, text in items:
@@ -70,6 +74,13 @@ def embedding_rows(
             }
         )
     return rows
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length in float64, then float32; all-zero rows stay zero."""
+    m = np.asarray(matrix, dtype=np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", m, m))[:, None]
+    return (m / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def vectors(table: pa.Table, path: str) -> tuple[str, dict[str, np.ndarray]]:

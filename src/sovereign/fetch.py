@@ -32,15 +32,18 @@ class RetryPolicy:
     backoff: float = 2.0
     max_wait: float = 120.0
     timeout: float = 30.0
+    section: str = "search"  # the config section these came from, named in messages
 
     @classmethod
-    def from_config(cls, section: dict[str, Any]) -> RetryPolicy:
-        """From a validated config section holding retries, backoff, max_wait and timeout."""
+    def from_config(cls, config: dict[str, Any], section: str) -> RetryPolicy:
+        """From a validated config's section holding retries, backoff, max_wait and timeout."""
+        values = config[section]
         return cls(
-            retries=int(section["retries"]),
-            backoff=float(section["backoff"]),
-            max_wait=float(section["max_wait"]),
-            timeout=float(section["timeout"]),
+            retries=int(values["retries"]),
+            backoff=float(values["backoff"]),
+            max_wait=float(values["max_wait"]),
+            timeout=float(values["timeout"]),
+            section=section,
         )
 
 
@@ -124,7 +127,7 @@ def request_with_retries(
                     what,
                     f"{problem} and asked to wait {asked:.0f} s (more than max_wait "
                     f"{policy.max_wait:.0f} s)",
-                    "run again later, or raise search.max_wait in the config",
+                    f"run again later, or raise {policy.section}.max_wait in the config",
                 )
         if attempt == policy.retries:
             break

@@ -43,7 +43,7 @@ class SearchSettings:
             contact=s.get("contact", ""),
             arxiv_url=s["arxiv_url"],
             min_interval=float(s["min_interval"]),
-            policy=RetryPolicy.from_config(s),
+            policy=RetryPolicy.from_config(config, "search"),
         )
 
 
