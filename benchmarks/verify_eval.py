@@ -34,6 +34,7 @@ from sovereign.verifier import (  # noqa: E402
     VerifierModel,
     feature_matrix,
     fit,
+    holds_given_verdict,
 )
 from sovereign.verifier_data import (  # noqa: E402
     LABELS,
@@ -172,6 +173,10 @@ def print_decisions(model: VerifierModel, probs: np.ndarray, truth: np.ndarray) 
               f"precision {precision:.3f}, recall {recall:.3f}")  # fmt: skip
     print(f"  pairs judged only above cosine {model.min_cosine:.3f} "
           f"(the {MIN_COSINE_PERCENTILE}th percentile of the training pairs)")  # fmt: skip
+    test_holds = holds_given_verdict(model, probs, truth)
+    print("P(not contradicted | verdict), the factor of a claim's confidence (train -> test):")
+    for label in LABELS:
+        print(f"  {label:<10} {model.holds[label]:.3f} -> {test_holds[label]:.3f}")
 
 
 def _p_true(probs: np.ndarray) -> np.ndarray:

@@ -118,9 +118,8 @@ def test_evidence_comes_from_other_papers_and_fields_are_consistent(rows):
         assert r["verified"] == (
             r["grounded"] and r["relevant"] and r["evidence_label"] != CONTRADICT
         )
-        assert r["confidence"] == pytest.approx(
-            r["relevance"] * (1 - (r["contradict_score"] or 0.0)), abs=2e-6
-        )
+        holds = load_verifier_model().holds[r["evidence_label"]]
+        assert r["confidence"] == pytest.approx(r["relevance"] * holds, abs=2e-6)
 
 
 def test_claims_on_the_question_are_more_relevant_than_off_topic_ones(rows):
@@ -141,6 +140,15 @@ def test_evidence_settings_bound_the_work():
 
 def test_no_papers_no_claims():
     assert extract_claims("q", QUESTION, [], {}) == []
+
+
+def test_a_claim_without_evidence_is_not_more_confident_than_with_neutral_evidence():
+    alone = extract_claims("q", QUESTION, PAPERS[:1], index_of(PAPERS[:1]))
+    assert all(r["evidence_candidates"] == 0 and r["evidence_label"] == NEUTRAL for r in alone)
+    holds = load_verifier_model().holds
+    assert holds[CONTRADICT] < min(holds[SUPPORT], holds[NEUTRAL])
+    for r in alone:
+        assert r["confidence"] == pytest.approx(r["relevance"] * holds[NEUTRAL], abs=2e-6)
 
 
 def test_verdict_follows_the_measured_thresholds():

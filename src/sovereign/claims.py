@@ -9,10 +9,10 @@ For a question and its kept papers:
    (sovereign.relevance, measured on expert relevance judgments);
 4. evidence: the other kept papers nearest to the claim's paper in the semantic index, their
    sentences nearest to the claim, each judged by the verifier (SUPPORT/CONTRADICT/NEUTRAL);
-5. grounded (the span gives the claim text back), verified (grounded, relevant, not
-   contradicted) and confidence = P(relevant) x (1 - P(contradicted by the best contradicting
-   sentence)): both factors are calibrated probabilities, so confidence estimates the chance that
-   the claim is on-topic and not contradicted by the evidence at hand.
+5. grounded (the span gives the claim text back), verified (grounded, relevant, and no
+   contradiction found: it does not require support) and confidence = P(relevant) x
+   P(not contradicted | the evidence verdict), the second factor measured per verdict on the
+   labelled claim sets (a claim with no evidence to judge counts as NEUTRAL).
 """
 
 from __future__ import annotations
@@ -273,5 +273,5 @@ def _row(
         "contradict_text": contra.text if contra else None,
         "contradict_score": round(p_contra, 6) if contra else None,
         "verified": grounded and relevant and label != CONTRADICT,
-        "confidence": round(relevance * (1.0 - p_contra), 6) if grounded else 0.0,
+        "confidence": round(relevance * verifier.holds[label], 6) if grounded else 0.0,
     }

@@ -59,6 +59,9 @@ class VerifierModel:
     # outside what the verifier was trained on and are not judged at all.
     thresholds: dict = field(default_factory=dict)
     min_cosine: float = 0.0
+    # P(the claim is not contradicted | the verdict), measured per verdict: what a claim's
+    # confidence multiplies its relevance by (no evidence at all counts as NEUTRAL).
+    holds: dict = field(default_factory=dict)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """(n, 3) probabilities in LABELS order (SUPPORT, CONTRADICT, NEUTRAL)."""
@@ -79,6 +82,7 @@ class VerifierModel:
             "temperature": _round(self.temperature),
             "thresholds": {k: _round(v) for k, v in sorted(self.thresholds.items())},
             "min_cosine": _round(self.min_cosine),
+            "holds": {k: _round(v) for k, v in sorted(self.holds.items())},
             "measured": self.measured,
         }
         return json.dumps(data, sort_keys=True, indent=1) + "\n"
@@ -97,6 +101,7 @@ class VerifierModel:
             measured=data["measured"],
             thresholds={k: float(v) for k, v in data["thresholds"].items()},
             min_cosine=float(data["min_cosine"]),
+            holds={k: float(v) for k, v in data["holds"].items()},
         )
 
 
@@ -148,7 +153,15 @@ def fit(
         for label in (SUPPORT, CONTRADICT)
     }
     floor = float(np.percentile(features[:, FEATURES.index("cosine")], MIN_COSINE_PERCENTILE))
-    return replace(model, thresholds=thresholds, min_cosine=floor)
+    model = replace(model, thresholds=thresholds, min_cosine=floor)
+    return replace(model, holds=holds_given_verdict(model, probs, y))
+
+
+def holds_given_verdict(model: VerifierModel, probs: np.ndarray, y: np.ndarray) -> dict:
+    """For each verdict the rule gives one judged pair, the share of its pairs whose true label
+    is not CONTRADICT: P(claim not contradicted | verdict)."""
+    verdicts = np.array([verdict(p[None, :], model)[0] for p in probs])
+    return {v: float(np.mean(y[verdicts == v] != CONTRADICT)) for v in LABELS}
 
 
 def _threshold(p: np.ndarray, truth: np.ndarray, min_pairs: int = 30) -> float:
