@@ -207,7 +207,7 @@ def main() -> None:
     )
     contra = test_probs[:, LABELS.index("CONTRADICT")]
     ece_contra = print_reliability(
-        "reliability of P(CONTRADICT), the factor in a claim's confidence (pooled test side):",
+        "reliability of P(CONTRADICT) (pooled test side):",
         reliability(contra, test_truth == "CONTRADICT"),
     )
     two_way = [n for n, s in sets.items() if "NEUTRAL" not in s["space"]]

@@ -11,6 +11,7 @@ import pytest
 from conftest import CS_DAILY, SHEET_QUESTIONS, requires_shared
 from sovereign.claims import Settings, claim_kind, extract_claims
 from sovereign.embedders import WordLlamaEmbedder
+from sovereign.errors import InputFileError
 from sovereign.filter import document
 from sovereign.relevance import load_relevance_model
 from sovereign.snapshot import load_snapshot
@@ -39,6 +40,9 @@ NOT_CHECKABLE = [
     "Additionally, we introduce a training schedule that uses monolingual data.",
     "To address these limits, we propose SERA, an expert routing architecture.",
     "The widespread use of large models has significantly changed NLP.",
+    "We collect a dataset of 10 languages.",
+    "Recent state of the art methods struggle with long inputs.",
+    "The method for obtaining equations is also described.",
 ]
 
 
@@ -208,3 +212,27 @@ def test_spans_round_trip_on_real_abstracts():
     assert json.dumps(rows, sort_keys=True) == json.dumps(
         extract_claims("moe", QUESTION, papers, index_of(papers)), sort_keys=True
     )
+
+
+def test_inconsistent_inputs_fail_with_a_message_naming_the_file():
+    index = index_of(PAPERS)
+    with pytest.raises(InputFileError, match="repeat an arXiv id"):
+        extract_claims("q", QUESTION, [PAPERS[0], PAPERS[0]], index)
+    partial = {k: v for k, v in index.items() if k != "2501.00002"}
+    with pytest.raises(InputFileError, match="no vector for kept paper"):
+        extract_claims("q", QUESTION, PAPERS, partial)
+
+
+def test_a_damaged_model_file_is_named_with_the_fix(tmp_path, monkeypatch):
+    import sovereign.verifier as verifier
+
+    broken = tmp_path / "verifier.json"
+    broken.write_text('{"features": []}')
+    monkeypatch.setattr(verifier, "MODEL_FILE", broken)
+    verifier.load_verifier_model.cache_clear()
+    try:
+        with pytest.raises(InputFileError) as err:
+            verifier.load_verifier_model()
+        assert str(broken) in err.value.message and "--write-model" in err.value.message
+    finally:
+        verifier.load_verifier_model.cache_clear()

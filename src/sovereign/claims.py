@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .embedders import WordLlamaEmbedder
+from .errors import InputFileError
 from .filter import document
 from .relevance import load_relevance_model, relevance_features
 from .sentences import sentence_spans
@@ -39,6 +40,14 @@ _COMPARISON = re.compile(
     r"over (the |strong |existing |prior |previous )?(baseline|state of the art|sota)\w*|"
     r"state of the art|sota|beat\w*|versus|vs|on par with|comparable to|matches|rivals?)\b"
 )
+# What a measured result is a number of (a dataset of 10 languages is not a result).
+_METRIC = re.compile(
+    r"\b(accuracy|accuracies|score|f1|bleu|rouge|auc|error|errors|precision|recall|perplexity|"
+    r"loss|latency|throughput|speed\w*|faster|slower|gains?|improv\w*|reduc\w*|rate|"
+    r"correlation|success|win|top-?1|top-?5|map|ndcg|mrr|points?)\b|%"
+)
+# A comparison so direct that scene-setting words around it do not make it background.
+_OUTPERFORM = re.compile(r"\b(outperform\w*|surpass\w*|beat\w*)\b")
 _MEASUREMENT = re.compile(
     r"(\d+(\.\d+)?\s*(%|percent|x\b|times\b|fold\b|points?\b|pp\b|db\b|ms\b|bleu|f1|auc)|"
     r"\b(up to|by|of|to|reaching|achieving)\s+\d+(\.\d+)?\b|\d+(\.\d+)?\s*(k|m|b)?\s*"
@@ -50,9 +59,10 @@ _FINDING = re.compile(
     r"(show|demonstrate|indicate|reveal|suggest|confirm|validate|verif)\w*|"
     r"superior (performance|results|accuracy|efficiency)|"
     r"(shows?|demonstrates?|reveals?|indicates?|confirms?) that|"
-    r"(achiev|improv|reduc|increas|decreas|boost|lower|rais|yield|attain|obtain|deliver|"
-    r"accelerat|speed\w* up|cut|halv|doubl)(es|ed|ing|s)?\b|"
-    r"leads? to|results? in|consistently|significantly|substantially|is (effective|robust))"
+    r"(achiev|improv|reduc|boost|accelerat|halv|doubl)(es|ed|s)?\b|speeds? up|"
+    r"(gains?|improvements?|reductions?|speedups?) (of|over|in|on)\b|"
+    r"consistently|significantly (better|worse|higher|lower|faster|improv\w*|reduc\w*|"
+    r"outperform\w*)|substantially|is (effective|robust))"
 )
 # Sentences that only set the scene or announce a contribution, unless they also report a result.
 _BACKGROUND = re.compile(
@@ -75,9 +85,9 @@ def claim_kind(sentence: str) -> str | None:
     if "http" in text or "github" in text:
         return None
     background = bool(_BACKGROUND.search(text))
-    if _COMPARISON.search(text):
+    if _COMPARISON.search(text) and (not background or _OUTPERFORM.search(text)):
         return "comparison"
-    if _MEASUREMENT.search(text) and (_FINDING.search(text) or not background):
+    if _MEASUREMENT.search(text) and (_FINDING.search(text) or _METRIC.search(text)):
         return "measurement"
     if _FINDING.search(text) and not background:
         return "finding"
@@ -105,10 +115,13 @@ def _nearest_papers(
     index: dict[str, np.ndarray], source: str, candidates: list[str], k: int
 ) -> list[str]:
     """The k candidates nearest to `source` in the semantic index (ties broken by id)."""
-    if source not in index:
-        return sorted(candidates)[:k]
-    scored = sorted((-float(index[source] @ index[c]), c) for c in candidates if c in index)
+    scored = sorted((-_dot(index[source], index[c]), c) for c in candidates)
     return [c for _, c in scored[:k]]
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of unit vectors in float64 (elementwise product and numpy's own sum, no BLAS)."""
+    return float(np.sum(a.astype(np.float64) * b.astype(np.float64)))
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,18 @@ def extract_claims(
     A claim is grounded when its span in the stored abstract gives its text back (extracted
     verbatim, so always; checked rather than assumed)."""
     papers = sorted(papers, key=lambda p: p["arxiv_id"])
+    ids = [p["arxiv_id"] for p in papers]
+    if len(set(ids)) != len(ids):
+        raise InputFileError(
+            "claims", "the kept papers repeat an arXiv id", "rebuild filtered.parquet (delete it)"
+        )
+    missing = sorted(set(ids) - set(index))
+    if papers and missing:
+        raise InputFileError(
+            "embeddings.parquet",
+            f"holds no vector for kept paper(s) {', '.join(missing[:5])}",
+            "delete it and run the workflow again to rebuild it",
+        )
     sentences = {p["arxiv_id"]: paper_sentences(p) for p in papers}
     claims = [
         (s, kind)
@@ -177,14 +202,13 @@ def extract_claims(
     # Candidate evidence per claim: sentences of the nearest other papers, nearest to the claim,
     # and no less similar than the verifier's training pairs (outside that it is not judged).
     verifier = load_verifier_model()
-    ids = [p["arxiv_id"] for p in papers]
     pairs: list[tuple[int, Sentence]] = []
     for n, (claim, _) in enumerate(claims):
         others = [i for i in ids if i != claim.arxiv_id]
         nearest = _nearest_papers(index, claim.arxiv_id, others, settings.evidence_papers)
         cv = sentence_vectors[(claim.arxiv_id, claim.index)]
         scored = [
-            (-float(cv @ sentence_vectors[(s.arxiv_id, s.index)]), s.arxiv_id, s.index, s)
+            (-_dot(cv, sentence_vectors[(s.arxiv_id, s.index)]), s.arxiv_id, s.index, s)
             for other in nearest
             for s in sentences[other]
         ]

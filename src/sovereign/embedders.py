@@ -1,7 +1,7 @@
 """Local text embedders behind one interface: `embed(texts, role) -> float32 (n, dimension)`.
 
-Both are pure functions of one text: no batching effects, no threads, no clock, so the same text
-gives the same bytes in any process and any batch (the embed stage's contract).
+Both are pure functions of one text: no batching effects, no clock, so the same text gives the
+same bytes in any process and any batch (the embed stage's contract).
 
 - `wordllama` (default): WordLlama `l2_supercat` 256-d token embeddings (distilled from large
   language models), average-pooled. The weights and tokenizer ship inside the `wordllama` wheel
@@ -39,7 +39,7 @@ class Embedder(Protocol):
 
 def _unit(vector: np.ndarray) -> np.ndarray:
     """L2-normalised in float64, then float32: cosine becomes a dot product."""
-    norm = float(np.sqrt(np.dot(vector, vector)))
+    norm = float(np.sqrt(np.sum(vector * vector)))  # numpy's own sum: no BLAS, same on any CPU
     return (vector / norm if norm > 0 else vector).astype(np.float32)
 
 
@@ -61,7 +61,7 @@ class WordLlamaEmbedder:
         return self.DIM
 
     def embed(self, texts: list[str], role: str) -> np.ndarray:
-        _check_role(role)
+        check_role(role)
         out = np.zeros((len(texts), self.DIM), dtype=np.float32)
         for i, text in enumerate(texts):
             ids = self._tokenizer.encode(text, add_special_tokens=False).ids[: self.MAX_TOKENS]
@@ -81,9 +81,10 @@ def _wordllama_parts(config: str, dim: int):
         from tokenizers import Tokenizer
     except ImportError:
         raise ConfigError(
-            "embed.backend",
-            "wordllama is not installed",
-            "install the pinned requirements (make setup) or set embed.backend: hashing",
+            "wordllama",
+            "the package is not installed; the default embedder and the claims stage's "
+            "relevance and verifier features need it",
+            "install the pinned requirements (make setup, or pip install -r requirements.lock)",
         ) from None
     package = Path(wordllama.__file__).parent
     weights = package / "weights" / f"{config}_{dim}.safetensors"
@@ -92,10 +93,10 @@ def _wordllama_parts(config: str, dim: int):
         raise ConfigError(
             "embed.backend",
             f"the wordllama package at {package} lacks its bundled {config} weights",
-            "reinstall wordllama from the pinned wheel, or set embed.backend: hashing",
+            "reinstall the pinned wordllama (pip install --force-reinstall wordllama==0.4.0.post1)",
         )
     tensors = load_file(str(weights))
-    matrix = np.ascontiguousarray(next(iter(tensors.values())), dtype=np.float32)
+    matrix = np.ascontiguousarray(tensors["embedding.weight"], dtype=np.float32)
     tokenizer = Tokenizer.from_file(str(tokenizer_file))
     tokenizer.no_padding()
     tokenizer.no_truncation()
@@ -131,7 +132,7 @@ class HashingEmbedder:
         return self.DIM
 
     def embed(self, texts: list[str], role: str) -> np.ndarray:
-        _check_role(role)
+        check_role(role)
         projection = _projection(self.FEATURES, self.DIM, self.SEED)
         out = np.zeros((len(texts), self.DIM), dtype=np.float32)
         for i, text in enumerate(texts):
@@ -140,7 +141,8 @@ class HashingEmbedder:
                 # Sublinear counts, then a sum over this text's own hashed terms (in index order).
                 order = np.argsort(row.indices, kind="stable")
                 idx, val = row.indices[order], 1.0 + np.log(row.data[order])
-                out[i] = _unit(val @ projection[idx].astype(np.float64))
+                rows = projection[idx].astype(np.float64) * val[:, None]
+                out[i] = _unit(rows.sum(axis=0))
         return out
 
 
@@ -151,7 +153,7 @@ def _projection(features: int, dim: int, seed: int) -> np.ndarray:
     return (rng.standard_normal((features, dim)) / np.sqrt(dim)).astype(np.float32)
 
 
-def _check_role(role: str) -> None:
+def check_role(role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
 

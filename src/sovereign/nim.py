@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import requests
 
+from .embedders import check_role
 from .errors import ConfigError, InputFileError, LedgerMiss, NetworkError, SovereignError
 from .fetch import RetryPolicy, request_with_retries
 from .ledger import Ledger, canonical_json
 
 NIM_SERVICE = "nim-embeddings"
-ROLES = ("query", "passage")
 MAX_BATCH = 50  # the hosted API's limit on inputs per request
 TRUNCATE = "END"  # over-long texts are cut rather than refused, and the choice is recorded
 DEFAULT_POLICY = RetryPolicy()
@@ -88,8 +88,7 @@ class NimEmbedder:
 
     def embed(self, texts: list[str], role: str) -> np.ndarray:
         """float32 (len(texts), dimension), row i for texts[i]; role is "query" or "passage"."""
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+        check_role(role)
         unique = list(dict.fromkeys(texts))  # first appearance: a deterministic send order
         vectors: dict[str, np.ndarray] = {}
         missing: list[str] = []

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputFileError
 from .filter import pair_cosine, term_counts
 
 FEATURES = ("tfidf_sentence", "cosine_sentence", "tfidf_paper", "cosine_paper")
@@ -26,7 +27,8 @@ MODEL_FILE = Path(__file__).parent / "models" / "relevance.json"
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     # The embedders return unit rows; the dot product in float64 is their cosine.
-    return float(np.dot(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)))
+    # An elementwise product and numpy's own sum, not BLAS: the same bits on any CPU.
+    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
 
 
 def relevance_features(
@@ -78,7 +80,7 @@ class RelevanceModel:
     def probability(self, features_rows: np.ndarray) -> np.ndarray:
         """P(relevant) for each row of FEATURES, shape (n,)."""
         rows = np.asarray(features_rows, dtype=np.float64).reshape(-1, len(self.features))
-        logit = ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+        logit = (((rows - self.mean) / self.scale) * self.coef).sum(axis=1) + self.intercept
         # tanh form of the sigmoid: no overflow for large |logit|, stays within [0, 1].
         return 0.5 * (1.0 + np.tanh(0.5 * logit))
 
@@ -89,4 +91,12 @@ class RelevanceModel:
 
 @functools.cache
 def load_relevance_model() -> RelevanceModel:
-    return RelevanceModel.from_dict(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    try:
+        return RelevanceModel.from_dict(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InputFileError(
+            str(MODEL_FILE),
+            f"not a relevance model this code can use ({err})",
+            "restore it from the repository (git checkout -- src/sovereign/models/relevance.json) "
+            "or retrain it: python benchmarks/relevance_eval.py --write-model",
+        ) from None

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .embedders import WordLlamaEmbedder
+from .errors import InputFileError
 from .verifier_data import CONTRADICT, LABELS, NEUTRAL, SUPPORT
 from .verifier_features import FEATURE_NAMES, pair_features
 
@@ -65,7 +66,9 @@ class VerifierModel:
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """(n, 3) probabilities in LABELS order (SUPPORT, CONTRADICT, NEUTRAL)."""
-        z = ((features - self.mean) / self.scale) @ self.coef.T + self.intercept
+        # Elementwise products and numpy's own sums rather than BLAS: the same bits on any CPU.
+        scaled = (features - self.mean) / self.scale
+        z = (scaled[:, None, :] * self.coef[None, :, :]).sum(axis=2) + self.intercept
         z = z / self.temperature
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
@@ -115,7 +118,15 @@ def _rounded(values) -> list[float]:
 
 @cache
 def load_verifier_model() -> VerifierModel:
-    return VerifierModel.from_json(MODEL_FILE.read_text(encoding="utf-8"))
+    try:
+        return VerifierModel.from_json(MODEL_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise InputFileError(
+            str(MODEL_FILE),
+            f"not a verifier model this code can use ({err})",
+            "restore it from the repository (git checkout -- src/sovereign/models/verifier.json) "
+            "or retrain it: python benchmarks/verify_eval.py --write-model",
+        ) from None
 
 
 TARGET_PRECISION = 0.6  # a SUPPORT or CONTRADICT verdict should be right at least this often
