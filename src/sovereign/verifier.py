@@ -64,15 +64,15 @@ class VerifierModel:
     # confidence multiplies its relevance by (no evidence at all counts as NEUTRAL).
     holds: dict = field(default_factory=dict)
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """(n, 3) probabilities in LABELS order (SUPPORT, CONTRADICT, NEUTRAL)."""
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """(n, 3) linear scores in LABELS order, before the temperature."""
         # Elementwise products and numpy's own sums rather than BLAS: the same bits on any CPU.
         scaled = (features - self.mean) / self.scale
-        z = (scaled[:, None, :] * self.coef[None, :, :]).sum(axis=2) + self.intercept
-        z = z / self.temperature
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        return p / p.sum(axis=1, keepdims=True)
+        return (scaled[:, None, :] * self.coef[None, :, :]).sum(axis=2) + self.intercept
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(n, 3) probabilities in LABELS order (SUPPORT, CONTRADICT, NEUTRAL)."""
+        return _softmax(self.logits(features) / self.temperature)
 
     def to_json(self) -> str:
         data = {
@@ -108,6 +108,12 @@ class VerifierModel:
         )
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=1, keepdims=True)
+
+
 def _round(x: float) -> float:
     return float(f"{float(x):.6g}")
 
@@ -133,19 +139,49 @@ TARGET_PRECISION = 0.6  # a SUPPORT or CONTRADICT verdict should be right at lea
 MIN_COSINE_PERCENTILE = 5  # the similarity below which only 5% of the training pairs lie
 
 
+FOLDS = 5  # out-of-fold probabilities for everything measured after the coefficients
+
+
 def fit(
-    features: np.ndarray, labels: Sequence[str], groups: Sequence[str], measured: dict
+    features: np.ndarray,
+    labels: Sequence[str],
+    datasets: Sequence[str],
+    folds: Sequence[int],
+    measured: dict,
 ) -> VerifierModel:
-    """Train on the given pairs: each dataset (`groups`) weighted alike, classes balanced; then
-    a temperature (so probabilities match frequencies), the decision thresholds and the
-    similarity floor, all measured on the same training pairs."""
+    """Train on the given pairs: each dataset weighted alike, classes balanced. A temperature
+    makes the final model's probabilities match frequencies (18 coefficients on thousands of
+    pairs: its own logits are fair to calibrate; fold models, fitted on less, are flatter). The
+    verdict thresholds and P(not contradicted | verdict), which select the tails, are measured
+    on out-of-fold probabilities: each pair judged by a model fitted without its fold (`folds`:
+    0..FOLDS-1, drawn by group), never by one that saw it."""
+    y, d, f = np.asarray(labels), np.asarray(datasets), np.asarray(folds)
+    model = _linear(features, y, d, measured)
+    held_out = np.zeros((len(y), len(LABELS)))
+    for k in range(FOLDS):
+        part = _linear(features[f != k], y[f != k], d[f != k], {})
+        held_out[f == k] = part.logits(features[f == k])
+    model = replace(model, temperature=_temperature(model.logits(features), y))
+    # Round-trip through JSON first, so everything below is measured as the model ships.
+    model = VerifierModel.from_json(model.to_json())
+    probs = _softmax(held_out / model.temperature)
+    thresholds = {
+        label: _threshold(probs[:, LABELS.index(label)], y == label)
+        for label in (SUPPORT, CONTRADICT)
+    }
+    floor = float(np.percentile(features[:, FEATURES.index("cosine")], MIN_COSINE_PERCENTILE))
+    model = replace(model, thresholds=thresholds, min_cosine=floor)
+    return replace(model, holds=holds_given_verdict(model, probs, y))
+
+
+def _linear(features: np.ndarray, y: np.ndarray, datasets: np.ndarray, measured: dict):
+    """The logistic regression alone (temperature 1): standardisation and coefficients."""
     from sklearn.linear_model import LogisticRegression
 
-    y = np.asarray(labels)
-    g = np.asarray(groups)
     weights = np.ones(len(y))
-    for name in sorted(set(g)):
-        weights[g == name] = len(y) / (len(set(g)) * (g == name).sum())
+    names = sorted(set(datasets))
+    for name in names:
+        weights[datasets == name] = len(y) / (len(names) * (datasets == name).sum())
     for label in LABELS:
         weights[y == label] *= len(y) / (len(LABELS) * max(1, (y == label).sum()))
     mean = features.mean(axis=0)
@@ -154,18 +190,7 @@ def fit(
     lr = LogisticRegression(C=0.3, max_iter=5000)
     lr.fit((features - mean) / scale, y, sample_weight=weights)
     order = [list(lr.classes_).index(label) for label in LABELS]
-    model = VerifierModel(mean, scale, lr.coef_[order], lr.intercept_[order], 1.0, measured)
-    model = replace(model, temperature=_temperature(model, features, y))
-    # Round-trip through JSON first, so thresholds are measured on the model as shipped.
-    model = VerifierModel.from_json(model.to_json())
-    probs = model.probabilities(features)
-    thresholds = {
-        label: _threshold(probs[:, LABELS.index(label)], y == label)
-        for label in (SUPPORT, CONTRADICT)
-    }
-    floor = float(np.percentile(features[:, FEATURES.index("cosine")], MIN_COSINE_PERCENTILE))
-    model = replace(model, thresholds=thresholds, min_cosine=floor)
-    return replace(model, holds=holds_given_verdict(model, probs, y))
+    return VerifierModel(mean, scale, lr.coef_[order], lr.intercept_[order], 1.0, measured)
 
 
 def holds_given_verdict(model: VerifierModel, probs: np.ndarray, y: np.ndarray) -> dict:
@@ -184,14 +209,13 @@ def _threshold(p: np.ndarray, truth: np.ndarray, min_pairs: int = 30) -> float:
     return 1.0  # never reached: the label is never given
 
 
-def _temperature(model: VerifierModel, features: np.ndarray, y: np.ndarray) -> float:
-    """The temperature minimising log loss on the given pairs (a grid: deterministic)."""
+def _temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature minimising log loss of these logits (a grid: deterministic)."""
     truth = np.array([LABELS.index(label) for label in y])
     best = (np.inf, 1.0)
     for t in np.round(np.arange(0.5, 3.01, 0.05), 2):
-        p = replace(model, temperature=float(t)).probabilities(features)
-        loss = -np.log(np.clip(p[np.arange(len(truth)), truth], 1e-12, 1)).mean()
-        best = min(best, (loss, float(t)))
+        p = _softmax(logits / t)[np.arange(len(truth)), truth]
+        best = min(best, (-np.log(np.clip(p, 1e-12, 1)).mean(), float(t)))
     return best[1]
 
 

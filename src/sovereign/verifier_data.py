@@ -38,6 +38,12 @@ def split_of(dataset: str, group: str) -> str:
     return "test" if int(digest, 16) % TEST_SHARE == 0 else "train"
 
 
+def fold_of(dataset: str, group: str, folds: int) -> int:
+    """The cross-validation fold of a group on the train side (another salt: independent)."""
+    digest = hashlib.sha256(f"{SPLIT_SALT}-fold:{dataset}:{group}".encode()).hexdigest()
+    return int(digest, 16) % folds
+
+
 def _lines(path: Path) -> Iterator[dict]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
