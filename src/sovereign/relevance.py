@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputFileError
 from .filter import pair_cosine, term_counts
+from .model_files import load_model_file
 
 FEATURES = ("tfidf_sentence", "cosine_sentence", "tfidf_paper", "cosine_paper")
 MODEL_FILE = Path(__file__).parent / "models" / "relevance.json"
@@ -91,12 +91,7 @@ class RelevanceModel:
 
 @functools.cache
 def load_relevance_model() -> RelevanceModel:
-    try:
-        return RelevanceModel.from_dict(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise InputFileError(
-            str(MODEL_FILE),
-            f"not a relevance model this code can use ({err})",
-            "restore it from the repository (git checkout -- src/sovereign/models/relevance.json) "
-            "or retrain it: python benchmarks/relevance_eval.py --write-model",
-        ) from None
+    def parse(text: str) -> RelevanceModel:
+        return RelevanceModel.from_dict(json.loads(text))
+
+    return load_model_file(MODEL_FILE, parse, "relevance", "relevance_eval.py")

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .embedders import WordLlamaEmbedder
-from .errors import InputFileError
+from .model_files import load_model_file
 from .verifier_data import CONTRADICT, LABELS, NEUTRAL, SUPPORT
 from .verifier_features import FEATURE_NAMES, pair_features
 
@@ -124,15 +124,7 @@ def _rounded(values) -> list[float]:
 
 @cache
 def load_verifier_model() -> VerifierModel:
-    try:
-        return VerifierModel.from_json(MODEL_FILE.read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise InputFileError(
-            str(MODEL_FILE),
-            f"not a verifier model this code can use ({err})",
-            "restore it from the repository (git checkout -- src/sovereign/models/verifier.json) "
-            "or retrain it: python benchmarks/verify_eval.py --write-model",
-        ) from None
+    return load_model_file(MODEL_FILE, VerifierModel.from_json, "verifier", "verify_eval.py")
 
 
 TARGET_PRECISION = 0.6  # a SUPPORT or CONTRADICT verdict should be right at least this often
