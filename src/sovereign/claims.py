@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .embedders import WordLlamaEmbedder
+from .embedders import WordLlamaEmbedder, cosine
 from .errors import InputFileError
 from .filter import document
 from .relevance import load_relevance_model, relevance_features
@@ -115,13 +115,8 @@ def _nearest_papers(
     index: dict[str, np.ndarray], source: str, candidates: list[str], k: int
 ) -> list[str]:
     """The k candidates nearest to `source` in the semantic index (ties broken by id)."""
-    scored = sorted((-_dot(index[source], index[c]), c) for c in candidates)
+    scored = sorted((-cosine(index[source], index[c]), c) for c in candidates)
     return [c for _, c in scored[:k]]
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine of unit vectors in float64 (elementwise product and numpy's own sum, no BLAS)."""
-    return float(np.sum(a.astype(np.float64) * b.astype(np.float64)))
 
 
 @dataclass(frozen=True)
@@ -208,7 +203,7 @@ def extract_claims(
         nearest = _nearest_papers(index, claim.arxiv_id, others, settings.evidence_papers)
         cv = sentence_vectors[(claim.arxiv_id, claim.index)]
         scored = [
-            (-_dot(cv, sentence_vectors[(s.arxiv_id, s.index)]), s.arxiv_id, s.index, s)
+            (-cosine(cv, sentence_vectors[(s.arxiv_id, s.index)]), s.arxiv_id, s.index, s)
             for other in nearest
             for s in sentences[other]
         ]

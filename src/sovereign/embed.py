@@ -46,21 +46,19 @@ def embedding_rows(
 ) -> list[dict[str, Any]]:
     """Rows of the embeddings stage: the question, then every kept paper (title + abstract)."""
     papers = [p for p in filtered.to_pylist() if p["kept"]]
-    items = [(QUESTION_ITEM, "query", question)]
-    items += [(p["arxiv_id"], "passage", document(p)) for p in papers]
-    vectors = {
-        role: embedder.embed([text for _, r, text in items if r == role], role)
-        for role in ("query", "passage")
-    }
+    documents = [document(p) for p in papers]
+    query = embedder.embed([question], "query")
+    passages = embedder.embed(documents, "passage")
     if embedder.backend not in LOCAL_BACKENDS:
         # A remote model may not return unit vectors; the index promises them (cosine = dot).
         # The local embedders already normalise, in float64, and are left bit for bit alone.
-        vectors = {role: unit_rows(v) for role, v in vectors.items()}
-    taken = {"query": 0, "passage": 0}
+        query, passages = unit_rows(query), unit_rows(passages)
+    items = [(QUESTION_ITEM, "query", question, query[0])] + [
+        (p["arxiv_id"], "passage", text, vector)
+        for p, text, vector in zip(papers, documents, passages, strict=True)
+    ]
     rows = []
-    for item_id, role, text in items:
-        vector = vectors[role][taken[role]]
-        taken[role] += 1
+    for item_id, role, text, vector in items:
         rows.append(
             {
                 "question_id": question_id,

@@ -37,6 +37,12 @@ class Embedder(Protocol):
     def embed(self, texts: list[str], role: str) -> np.ndarray: ...
 
 
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of two unit vectors in float64: an elementwise product and numpy's own sum, not
+    BLAS, so the same bits on any CPU."""
+    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
+
+
 def _unit(vector: np.ndarray) -> np.ndarray:
     """L2-normalised in float64, then float32: cosine becomes a dot product."""
     norm = float(np.sqrt(np.sum(vector * vector)))  # numpy's own sum: no BLAS, same on any CPU

@@ -18,17 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from .embedders import cosine
 from .filter import pair_cosine, term_counts
 from .model_files import load_model_file
 
 FEATURES = ("tfidf_sentence", "cosine_sentence", "tfidf_paper", "cosine_paper")
 MODEL_FILE = Path(__file__).parent / "models" / "relevance.json"
-
-
-def _cosine(a: np.ndarray, b: np.ndarray) -> float:
-    # The embedders return unit rows; the dot product in float64 is their cosine.
-    # An elementwise product and numpy's own sum, not BLAS: the same bits on any CPU.
-    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
 
 
 def relevance_features(
@@ -43,9 +38,9 @@ def relevance_features(
     q_terms = term_counts(question)
     return [
         pair_cosine(q_terms, term_counts(sentence)),
-        _cosine(q_vec, s_vec),
+        cosine(q_vec, s_vec),
         pair_cosine(q_terms, term_counts(paper_text)),
-        _cosine(q_vec, p_vec),
+        cosine(q_vec, p_vec),
     ]
 
 

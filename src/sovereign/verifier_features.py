@@ -132,9 +132,3 @@ def pair_features(claim: str, evidence: str) -> list[float]:
         math.log1p(len(c_tokens)),
         math.log1p(len(e_tokens)),
     ]
-
-
-def overlap(claim: str, evidence: str) -> float:
-    """The lexical-overlap baseline's score: the share of claim content words in the evidence."""
-    c = set(_content(words(claim)))
-    return len(c & set(_content(words(evidence)))) / len(c) if c else 0.0
