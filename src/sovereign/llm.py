@@ -1,0 +1,212 @@
+"""An OpenAI-compatible chat client (NVIDIA NIM, vLLM, Ollama) whose every answer is recorded.
+
+Requests always ask for temperature 0 and seed 0, but a server may still vary, so determinism
+comes from the ledger: an answer is stored under the model, messages, temperature and max_tokens
+alone (never the host, never the key), a rerun replays it and sends nothing, and offline replay
+(Gate 2) needs no network. The key, if any, is never written to the ledger nor to any message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from .errors import InputFileError, LedgerMiss, NetworkError, SovereignError
+from .fetch import RetryPolicy, request_with_retries
+from .ledger import Entry, Ledger, canonical_json
+
+LLM_SERVICE = "llm-review"
+TEMPERATURE = 0  # greedy decoding: the closest a server comes to a repeatable answer
+SEED = 0  # honoured by vLLM and Ollama; servers that ignore it are covered by the ledger
+ROLES = ("system", "user", "assistant")
+CHECK_SERVICE = "check the LLM base URL and model (an OpenAI-compatible /v1/chat/completions)"
+
+Messages = list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    ledger_key: str
+    prompt_sha256: str
+
+
+def prompt_sha256(messages: Messages) -> str:
+    """The prompt's fingerprint: canonical JSON, so it is the same in every process."""
+    return hashlib.sha256(canonical_json(messages).encode("utf-8")).hexdigest()
+
+
+def redacted(err: SovereignError, secret: str) -> SovereignError:
+    """The same error with `secret` masked: messages quote servers, which may echo the key."""
+    if not secret:
+        return err
+    hide = "[redacted]"
+    fix = err.fix.replace(secret, hide) if err.fix else err.fix
+    return type(err)(err.where.replace(secret, hide), err.problem.replace(secret, hide), fix)
+
+
+class ChatClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        model: str,
+        ledger: Ledger,
+        policy: RetryPolicy,
+        offline: bool = False,
+        api_key_env: str = "OPENAI_API_KEY",
+        max_tokens: int = 1024,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], None] = lambda _msg: None,
+    ):
+        if max_tokens < 1:
+            raise ValueError(f"max_tokens must be at least 1, not {max_tokens}")
+        self.url = base_url.rstrip("/") + "/v1/chat/completions"
+        self.model = model
+        self.ledger = ledger
+        self.policy = policy
+        self.offline = offline
+        self.api_key_env = api_key_env
+        self.max_tokens = max_tokens
+        self.session = session
+        self.sleep = sleep
+        self.log = log
+        self.requests_sent = 0
+
+    def ledger_request(self, messages: Messages) -> dict[str, Any]:
+        """The ledger's address for one answer: what determines it, nothing else."""
+        return {
+            "model": self.model,
+            "messages": messages,
+            "temperature": TEMPERATURE,
+            "max_tokens": self.max_tokens,
+        }
+
+    def complete(self, messages: Messages) -> Completion:
+        """The model's answer to `messages`, from the ledger if recorded, else asked once."""
+        _check_messages(messages)
+        digest = prompt_sha256(messages)
+        request = self.ledger_request(messages)
+        entry = self.ledger.get(LLM_SERVICE, request)
+        if entry is None:
+            if self.offline:
+                raise LedgerMiss(
+                    f"{LLM_SERVICE} ({self.model}) prompt {digest[:12]}",
+                    f"offline: the ledger holds no {self.model} answer for this prompt",
+                    "run once with the network (the LLM reviewer reachable) to record it, or "
+                    "turn the LLM reviewer off",
+                )
+            entry = self._ask(messages, request)
+            self.log(f"{LLM_SERVICE}: recorded the {self.model} answer to prompt {digest[:12]}")
+        else:
+            self.log(f"{LLM_SERVICE}: replayed the {self.model} answer to prompt {digest[:12]}")
+        # Read back from the recorded bytes, so a fresh answer equals its replay exactly.
+        text = _decode(entry.body, self.ledger.path(LLM_SERVICE, entry.key))
+        return Completion(text=text, ledger_key=entry.key, prompt_sha256=digest)
+
+    def _ask(self, messages: Messages, request: dict[str, Any]) -> Entry:
+        """Send one request, check the answer, then record it (a bad answer is never recorded)."""
+        env = self.api_key_env
+        key = os.environ.get(env, "")
+        headers = {"Accept": "application/json"}
+        if key:  # a local vLLM or Ollama needs no key, and an empty one would only be refused
+            headers["Authorization"] = f"Bearer {key}"
+        hint = f"set {env} to a valid key, or point the LLM reviewer at a local server"
+        if not key:
+            hint += f" ({env} is not set)"
+        what = f"{LLM_SERVICE} ({self.model}) at {self.url}"
+        if self.session is None:
+            self.session = requests.Session()
+        self.requests_sent += 1
+        try:
+            response = request_with_retries(
+                self.session,
+                "POST",
+                self.url,
+                what=what,
+                policy=self.policy,
+                headers=headers,
+                json_body={
+                    "model": self.model,
+                    "messages": messages,
+                    "temperature": TEMPERATURE,
+                    "seed": SEED,
+                    "max_tokens": self.max_tokens,
+                    "stream": False,
+                },
+                sleep=self.sleep,
+                log=self.log,
+                auth_hint=hint,
+            )
+            text, finish = _check(response.body, what)
+        except SovereignError as err:
+            raise redacted(err, key) from None
+        if finish == "length":  # the answer was cut at max_tokens; the caller's parse will say
+            self.log(f"{LLM_SERVICE}: the answer reached max_tokens ({self.max_tokens})")
+        # Only what the answer means is kept: not the server's ids, timings or echoed headers.
+        body = canonical_json({"model": self.model, "content": text, "finish_reason": finish})
+        return self.ledger.put(
+            LLM_SERVICE,
+            request,
+            status=response.status,
+            retrieved_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            body=body.encode("utf-8"),
+            url=self.url,
+        )
+
+
+def _check_messages(messages: Messages) -> None:
+    """A programming error, not a user's: fail before anything is sent or addressed."""
+    if not isinstance(messages, list) or not messages:
+        raise ValueError("messages must be a non-empty list of {role, content} dicts")
+    for message in messages:
+        if (
+            not isinstance(message, dict)
+            or set(message) != {"role", "content"}
+            or message["role"] not in ROLES
+            or not isinstance(message["content"], str)
+        ):
+            raise ValueError(f"not a chat message ({{role, content}} strings): {message!r}")
+
+
+def _check(body: bytes, what: str) -> tuple[str, str | None]:
+    """(content, finish_reason) of a chat answer, or NetworkError if it is not one."""
+    try:
+        choice = json.loads(body)["choices"][0]
+        text = choice["message"]["content"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        start = " ".join(body[:120].decode("utf-8", "replace").split())
+        raise NetworkError(
+            what, f"the answer is not a chat completion JSON response: {start!r}", CHECK_SERVICE
+        ) from None
+    if not isinstance(text, str):
+        kind = type(text).__name__
+        raise NetworkError(
+            what, f"the answer's choices[0].message.content is {kind}, not text", CHECK_SERVICE
+        )
+    finish = choice.get("finish_reason")
+    return text, finish if isinstance(finish, str) else None
+
+
+def _decode(body: bytes, path: Path) -> str:
+    try:
+        text = json.loads(body)["content"]
+        if not isinstance(text, str):
+            raise TypeError("content is not text")
+    except (ValueError, KeyError, TypeError) as err:
+        raise InputFileError(
+            str(path),
+            f"ledger entry is not a chat answer ({err})",
+            f"delete {path} so the prompt is asked again (needs the network)",
+        ) from None
+    return text
