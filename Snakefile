@@ -1,4 +1,5 @@
-# sovereign: research questions -> arXiv search -> TF-IDF filter -> embed -> claims.
+# sovereign: research questions -> arXiv search -> TF-IDF filter -> embed -> claims -> review
+# -> report and public record.
 # Thin by design: config, validation and helpers live in rules/common.smk, logic in src/sovereign.
 from snakemake.utils import min_version
 
@@ -13,6 +14,7 @@ include: "rules/search.smk"
 include: "rules/filter.smk"
 include: "rules/embed.smk"
 include: "rules/claims.smk"
+include: "rules/review.smk"
 
 
 rule all:

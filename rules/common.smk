@@ -60,7 +60,7 @@ wildcard_constraints:
 
 
 def final_outputs():
-    return expand(f"{RESULTS}/{{qid}}/claims.parquet", qid=sorted(QUESTIONS))
+    return expand(f"{RESULTS}/{{qid}}/reviews.parquet", qid=sorted(QUESTIONS))
 
 
 def get_question(wildcards):
@@ -95,3 +95,30 @@ def code(script):
     """Library files a stage's script runs, as inputs: an edit reruns the stage (by checksum)."""
     base = Path(workflow.basedir)
     return script_code(base / "scripts" / f"{script}.py", base / "src/sovereign")
+
+
+REMOTE_REVIEW = (
+    bool(config["review"]["llm"]["url"]) and not config["review"]["llm"]["offline"]
+)
+# Settings that only say how to reach a service: a change is no reason to review again.
+_TRANSPORT = (
+    "url",
+    "api_key_env",
+    "offline",
+    "retries",
+    "backoff",
+    "max_wait",
+    "timeout",
+)
+
+
+def get_review_params():
+    """The settings that change a review (a change reruns review); sorted, JSON-like."""
+    review = {k: v for k, v in config["review"].items() if k != "llm"}
+    llm = config["review"]["llm"]
+    if llm["url"]:
+        review["llm"] = {k: v for k, v in llm.items() if k not in _TRANSPORT}
+    return {
+        "review": review,
+        "filter": {"threshold": config["filter"]["threshold"]},
+    }

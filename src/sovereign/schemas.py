@@ -99,3 +99,21 @@ CLAIMS = pa.schema(
     ]
 )
 CLAIMS_SORT = ("arxiv_id", "sentence_index")
+
+REVIEWS = pa.schema(
+    [
+        pa.field("question_id", pa.string(), nullable=False),
+        pa.field("round", pa.int32(), nullable=False),  # 0, or 1 after a revision
+        pa.field("role", pa.string(), nullable=False),  # SKEPTIC|VALIDATOR|SYNTHESIZER|TRIBUNAL
+        pa.field("seq", pa.int32(), nullable=False),  # 0: the role's score; 1..: its findings
+        pa.field("reviewer", pa.string(), nullable=False),  # rules, or llm:<model>
+        pa.field("criterion", pa.string(), nullable=False),
+        pa.field("severity", pa.string(), nullable=False),  # info|minor|major|fatal
+        pa.field("finding", pa.string(), nullable=False),
+        pa.field("evidence", pa.list_(pa.string()), nullable=False),  # claim/paper ids, terms
+        pa.field("points", pa.float64(), nullable=False),  # score (seq 0) or points deducted
+        pa.field("prompt_sha256", pa.string()),  # LLM reviewer only
+        pa.field("ledger_key", pa.string()),  # LLM reviewer only
+    ]
+)
+REVIEWS_SORT = ("round", "role", "seq")

@@ -1,0 +1,34 @@
+"""Snakemake entry point of the review stage (logic: sovereign.tribunal, sovereign.review)."""
+
+import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
+
+from sovereign import entry, schemas
+from sovereign.parquet_io import read_table, write_table
+from sovereign.review import llm_client, llm_reviewer, settings_from_config
+from sovereign.tribunal import Evidence, outcome_rows, run_tribunal
+
+
+def stage(smk, log):
+    evidence = Evidence(
+        question=smk.params.question,
+        hits=read_table(smk.input.raw, schemas.RAW).to_pylist(),
+        papers=read_table(smk.input.filtered, schemas.FILTERED).to_pylist(),
+        claims=read_table(smk.input.claims, schemas.CLAIMS).to_pylist(),
+    )
+    config = smk.params.config
+    extra = None
+    if smk.params.llm["url"]:
+        client = llm_client(smk.params.llm, smk.params.ledger, log)
+        extra = llm_reviewer(client, evidence, smk.params.llm["weight"])
+    outcome = run_tribunal(evidence, settings_from_config(config), extra)
+    write_table(
+        outcome_rows(smk.wildcards.qid, outcome),
+        schemas.REVIEWS,
+        smk.output.reviews,
+        schemas.REVIEWS_SORT,
+    )
+    scores = " -> ".join(f"{r.overall:.1f}" for r in outcome.rounds)
+    log(f"tribunal {scores}/10: {outcome.verdict}, policy {outcome.policy}")
+
+
+entry.run(snakemake, stage)  # noqa: F821  (injected by Snakemake)

@@ -1,0 +1,133 @@
+"""Append-only correction records (contract `correction-record-v1`), one JSON-lines file a question.
+
+A published record is never rewritten: a change appends a correction. Each line carries its
+sequence number and the sha256 of the line before it, so an edited or deleted line breaks the
+chain and is refused with the line named, rather than silently changing history. Dates are given
+by whoever appends (no clock), so the record built from the file is byte-identical on every run.
+
+    python -m sovereign.corrections add corrections/<question_id>.jsonl \
+        --date 2026-08-01 --kind erratum --summary "Reference 3 was a preprint of reference 2."
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import InputFileError, SovereignError
+from .ledger import write_atomic
+
+CONTRACT = "correction-record-v1"
+KINDS = ("erratum", "clarification", "retraction", "gate2")
+GENESIS = "0" * 64
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\+00:00|Z))?$")
+FIX = (
+    "corrections are append-only: restore the file from version control (or the published "
+    "record) and append a new correction with `python -m sovereign.corrections add`"
+)
+
+
+def _line(entry: dict[str, Any]) -> str:
+    return json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def read_corrections(path: str | Path | None) -> list[dict[str, Any]]:
+    """The corrections of a file, checked: consecutive seq, an unbroken hash chain, known kinds."""
+    if path is None or not Path(path).exists():
+        return []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputFileError(str(path), f"not readable ({err})", FIX) from None
+    entries = []
+    previous = GENESIS
+    for number, line in enumerate(text.splitlines(), start=1):
+        where = f"{path}, line {number}"
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            raise InputFileError(where, "not a JSON object", FIX) from None
+        problem = _problem(entry, number, previous)
+        if problem:
+            raise InputFileError(where, problem, FIX)
+        entries.append(entry)
+        previous = hashlib.sha256(line.encode("utf-8")).hexdigest()
+    return entries
+
+
+def _problem(entry: Any, number: int, previous: str) -> str | None:
+    if not isinstance(entry, dict):
+        return "not a JSON object"
+    missing = [k for k in ("seq", "date", "kind", "summary", "prev_sha256") if k not in entry]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if entry["seq"] != number:
+        return f"seq is {entry['seq']!r}, expected {number} (a line was removed or reordered)"
+    if entry["prev_sha256"] != previous:
+        return "does not chain to the line before it (an earlier line was edited)"
+    if entry["kind"] not in KINDS:
+        return f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}"
+    if not isinstance(entry["date"], str) or not _DATE.match(entry["date"]):
+        return f"date {entry['date']!r} is not YYYY-MM-DD (or an ISO time in UTC)"
+    if not isinstance(entry["summary"], str) or not entry["summary"].strip():
+        return "summary is empty"
+    return None
+
+
+def append_correction(
+    path: str | Path, *, date: str, kind: str, summary: str, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Check the file, then append one correction chained to its last line (atomically)."""
+    path = Path(path)
+    entries = read_corrections(path)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = text.splitlines()
+    previous = hashlib.sha256(lines[-1].encode("utf-8")).hexdigest() if lines else GENESIS
+    entry: dict[str, Any] = {
+        "seq": len(entries) + 1,
+        "date": date,
+        "kind": kind,
+        "summary": summary.strip(),
+        "prev_sha256": previous,
+    }
+    if details:
+        entry["details"] = details
+    problem = _problem(entry, entry["seq"], previous)
+    if problem:
+        raise InputFileError(str(path), f"the new correction is invalid: {problem}", "fix it")
+    write_atomic(path, ("".join(f"{line}\n" for line in lines) + _line(entry) + "\n").encode())
+    return entry
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sovereign.corrections")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add", help="append a correction to a question's file")
+    add.add_argument("file", help="corrections/<question_id>.jsonl")
+    add.add_argument("--date", required=True, help="YYYY-MM-DD, the correction's date")
+    add.add_argument("--kind", required=True, choices=KINDS)
+    add.add_argument("--summary", required=True)
+    check = sub.add_parser("check", help="check a file's chain")
+    check.add_argument("file")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "add":
+            entry = append_correction(
+                args.file, date=args.date, kind=args.kind, summary=args.summary
+            )
+            print(f"{args.file}: correction {entry['seq']} appended")
+        else:
+            print(f"{args.file}: {len(read_corrections(args.file))} corrections, chain intact")
+    except SovereignError as err:
+        print(f"sovereign: {err.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""What of a question a text covers: its terms, its named entities and its parts.
+
+The tribunal asks three such questions: which question terms and named entities no kept source
+contains (SKEPTIC), and whether each part of the question is answered by a verified claim
+(SYNTHESIZER). All matching is on folded words with a light plural stem, so `losses` matches
+`loss` and `VQA-CP v2` matches `vqa-cp v2` or `VQA CP v2`; nothing depends on hash order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .expand import STOPWORDS, analyse
+from .text import fold, search_words
+
+# A new clause of a question: "..., and how does ...", "...; what ...", "...? Does ...".
+_PART_SPLIT = re.compile(
+    r"(?:[;?]|,?\s+and\s+(?=(?:how|what|whether|which|why|does|do|is|are|can)\b))\s*",
+    re.IGNORECASE,
+)
+
+
+def stem(word: str) -> str:
+    """A light English stem: enough to match plural and singular, never more."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def stems(text: str | None) -> frozenset[str]:
+    """The stems of every word of a text (hyphenated words as their parts)."""
+    return frozenset(stem(word) for word in search_words(text))
+
+
+def _term_stems(words: list[str]) -> tuple[str, ...]:
+    """Content stems of question keywords; the parts of `out-of-domain` that are stopwords
+    (`of`) or single letters (`A-OKVQA`) are no terms of their own."""
+    return _unique(
+        stem(w)
+        for keyword in words
+        for w in search_words(keyword)
+        if w not in STOPWORDS and (len(w) > 1 or w.isdigit())
+    )
+
+
+def _entity_pattern(entity: str) -> re.Pattern[str]:
+    """Words of an entity in order, separated by anything that is not a letter or digit.
+
+    Not stemmed: `SMoES` is a model of its own, not the plural of `SMoE`."""
+    words = search_words(entity)
+    body = r"[^0-9a-z]*".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![0-9a-z]){body}s?(?![0-9a-z])")
+
+
+def has_entity(entity: str, folded_text: str) -> bool:
+    """Whether a folded text names an entity (case, hyphens and a plural `s` ignored)."""
+    if not search_words(entity):
+        return False
+    return _entity_pattern(entity).search(folded_text) is not None
+
+
+@dataclass(frozen=True)
+class QuestionTerms:
+    """A question's content-word stems, its named entities and its parts (each a stem set)."""
+
+    terms: tuple[str, ...]
+    entities: tuple[str, ...]
+    parts: tuple[tuple[str, tuple[str, ...]], ...]  # (part text, its term stems)
+
+
+def question_terms(question: str) -> QuestionTerms:
+    """Terms in question order (deduplicated), entities as written, parts split at clauses."""
+    parsed = analyse(question)
+    terms = _term_stems(parsed["keywords"])
+    parts = []
+    for text in _PART_SPLIT.split(question):
+        part_terms = _term_stems(analyse(text)["keywords"])
+        if part_terms:
+            parts.append((text.strip(" ,.;?"), part_terms))
+    return QuestionTerms(terms, tuple(parsed["entities"]), tuple(parts))
+
+
+def _unique(items) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def missing_terms(terms: tuple[str, ...], texts: list[str]) -> list[str]:
+    """Question term stems that none of the texts contains, in question order."""
+    present: set[str] = set()
+    for text in texts:
+        present |= stems(text)
+    return [t for t in terms if t not in present]
+
+
+def missing_entities(entities: tuple[str, ...], texts: list[str]) -> list[str]:
+    """Named entities of the question that none of the texts names, in question order."""
+    folded = [fold(t) for t in texts]
+    return [e for e in entities if not any(has_entity(e, f) for f in folded)]
+
+
+def part_coverage(part_terms: tuple[str, ...], text: str) -> float:
+    """The share of a question part's terms that a text contains."""
+    if not part_terms:
+        return 0.0
+    found = stems(text)
+    return sum(t in found for t in part_terms) / len(part_terms)

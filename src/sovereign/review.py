@@ -1,0 +1,96 @@
+"""The review stage's glue: config to tribunal settings, the optional LLM reviewer, the rows.
+
+The rule-based tribunal (sovereign.tribunal) always runs. With `review.llm.url` set, an LLM
+reviewer behind an OpenAI-compatible endpoint reads each role's brief (the question, the sources,
+the claims presented and the rule-based findings) and answers with a score and findings; the
+role's score becomes `(1 - weight) * rules + weight * llm`. Its prompts are fixed and hashed, and
+its answers go to the ledger, so a rerun or a Gate 2 replay asks nothing again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from .fetch import RetryPolicy
+from .ledger import Ledger
+from .llm import ChatClient
+from .llm_review import review as llm_review
+from .tribunal import Evidence, Finding, Reviewer, RoleReview, Settings, Synthesis
+
+
+def settings_from_config(config: dict[str, Any]) -> Settings:
+    r = config["review"]
+    return Settings(
+        revise_below=float(r["revise_below"]),
+        publish_at=float(r["publish_at"]),
+        reject_below=float(r["reject_below"]),
+        fatal_cap=float(r["fatal_cap"]),
+        disclosed_factor=float(r["disclosed_factor"]),
+        answer_coverage=float(r["answer_coverage"]),
+        filter_threshold=float(config["filter"]["threshold"]),
+        weights={k: float(v) for k, v in sorted(r["weights"].items())},
+        policy=dict(sorted(r["policy"].items())),
+    )
+
+
+def llm_client(llm: dict[str, Any], ledger_dir: str, log: Callable[[str], None]) -> ChatClient:
+    """The chat client of the `review.llm` config section."""
+    policy = RetryPolicy(
+        retries=int(llm["retries"]),
+        backoff=float(llm["backoff"]),
+        max_wait=float(llm["max_wait"]),
+        timeout=float(llm["timeout"]),
+        section="review.llm",
+    )
+    return ChatClient(
+        base_url=llm["url"],
+        model=llm["model"],
+        ledger=Ledger(ledger_dir),
+        policy=policy,
+        offline=bool(llm["offline"]),
+        api_key_env=llm["api_key_env"],
+        max_tokens=int(llm["max_tokens"]),
+        log=log,
+    )
+
+
+def brief(ev: Evidence, syn: Synthesis, rules: RoleReview) -> str:
+    """What an LLM reviewer reads: deterministic text, so its prompt hash is stable."""
+    lines = [f"Research question: {ev.question}", "", "Kept sources:"]
+    lines += [f"- {p['arxiv_id']}: {p['title']}" for p in ev.kept] or ["- (none)"]
+    lines += ["", "Claims presented (id | verified | confidence | text):"]
+    lines += [
+        f"- {c['claim_id']} | {'yes' if c['verified'] else 'no'} | {c['confidence']:.3f} | "
+        f"{c['claim']}"
+        for c in syn.claims
+    ] or ["- (none)"]
+    lines += ["", f"Rule-based {rules.role} findings (score {rules.score:.2f}/10):"]
+    lines += [
+        f"- [{f.severity}] {f.criterion}: {f.finding} evidence: {', '.join(f.evidence) or '-'}"
+        for f in rules.findings
+    ] or ["- (none)"]
+    return "\n".join(lines) + "\n"
+
+
+def llm_reviewer(client: ChatClient, ev: Evidence, weight: float) -> Reviewer:
+    """A tribunal `extra` reviewer: blends the LLM's score into each rule-based role review."""
+
+    def extra(role: str, number: int, reviews: tuple[RoleReview, ...], syn: Synthesis):
+        rules = next(r for r in reviews if r.role == role)
+        answer = llm_review(client, role, brief(ev, syn, rules))
+        findings = tuple(
+            Finding("llm", "info", text, tuple(evidence)) for text, evidence in answer.findings
+        )
+        score = round((1 - weight) * rules.score + weight * answer.score, 2)
+        return replace(
+            rules,
+            score=score,
+            findings=rules.findings + findings,
+            reviewer=f"rules+llm:{client.model}",
+            prompt_sha256=answer.prompt_sha256,
+            ledger_key=answer.ledger_key,
+        )
+
+    return extra
