@@ -15,6 +15,7 @@ include: "rules/filter.smk"
 include: "rules/embed.smk"
 include: "rules/claims.smk"
 include: "rules/review.smk"
+include: "rules/report.smk"
 
 
 rule all:

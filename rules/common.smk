@@ -7,6 +7,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from sovereign.codedeps import script_code
 from sovereign.config import load_yaml, read_questions, validate_config
+from sovereign.corrections import read_corrections
 from sovereign.errors import SovereignError
 from sovereign.snapshot_files import snapshot_files
 
@@ -37,6 +38,13 @@ try:
             load_yaml(Path(workflow.basedir) / "config/schemas/questions.schema.yaml"),
         )
     }
+    # Checked before any job runs: an edited history stops the run with the line named, and no
+    # record is rebuilt (or deleted) from it.
+    CORRECTIONS = {
+        path.stem: str(path)
+        for path in sorted(Path(config["corrections"]).glob("*.jsonl"))
+        if read_corrections(path) is not None
+    }
     SNAPSHOT_FILES = (
         [str(p) for p in snapshot_files(config["search"]["snapshot"])]
         if config["search"]["backend"] == "snapshot"
@@ -60,7 +68,10 @@ wildcard_constraints:
 
 
 def final_outputs():
-    return expand(f"{RESULTS}/{{qid}}/reviews.parquet", qid=sorted(QUESTIONS))
+    return [
+        *expand(f"{RESULTS}/{{qid}}/record.json", qid=sorted(QUESTIONS)),
+        f"{RESULTS}/index.html",
+    ]
 
 
 def get_question(wildcards):
@@ -97,6 +108,8 @@ def code(script):
     return script_code(base / "scripts" / f"{script}.py", base / "src/sovereign")
 
 
+RECORD_SCHEMA = str(Path(workflow.basedir) / "config/schemas/record.schema.json")
+
 REMOTE_REVIEW = (
     bool(config["review"]["llm"]["url"]) and not config["review"]["llm"]["offline"]
 )
@@ -121,4 +134,35 @@ def get_review_params():
     return {
         "review": review,
         "filter": {"threshold": config["filter"]["threshold"]},
+    }
+
+
+def get_corrections(wildcards):
+    """The question's correction file, if any: appending a correction rebuilds its record."""
+    return [CORRECTIONS[wildcards.qid]] if wildcards.qid in CORRECTIONS else []
+
+
+def get_record_params():
+    """What the record states besides the stage files: publisher, thresholds, ledger."""
+    return {
+        "publisher": config["record"]["publisher"],
+        "external_record": config["record"]["external_record"],
+        "quarantine_below": config["record"]["quarantine_below"],
+        "publish_at": config["review"]["publish_at"],
+        "filter_threshold": config["filter"]["threshold"],
+        "ledger": config["ledger"],
+    }
+
+
+def get_method_params():
+    """The methods the report describes (search settings and the tribunal's rule)."""
+    return {
+        "search": {
+            "backend": config["search"]["backend"],
+            "max_results": config["search"]["max_results"],
+        },
+        "review": {
+            "weights": dict(sorted(config["review"]["weights"].items())),
+            "revise_below": config["review"]["revise_below"],
+        },
     }

@@ -26,7 +26,24 @@ from fixture_papers import PAPERS
 
 pytestmark = pytest.mark.slow
 
-STAGES = ("raw", "filtered", "embeddings", "claims")
+# Each question's outputs in pipeline order (the report rule writes the last three at once).
+OUTPUTS = (
+    "raw.parquet",
+    "filtered.parquet",
+    "embeddings.parquet",
+    "claims.parquet",
+    "reviews.parquet",
+    "report.md",
+    "record.json",
+    "record.html",
+)
+
+
+def from_stage(qids, first, prefix="results/"):
+    """Every output of `first` and what follows it, for each question, plus the index page."""
+    names = OUTPUTS[OUTPUTS.index(first) :]
+    return sorted([f"{prefix}{q}/{n}" for q in qids for n in names] + [f"{prefix}index.html"])
+
 
 TRICKY = [
     "tricky",
@@ -62,7 +79,7 @@ def test_snapshot_run_is_deterministic_and_reruns_only_what_changed(tmp_path):
         runs.append(workdir)
     first, second = (result_bytes(w) for w in runs)
     qids = sorted(r[0] for r in rows)
-    assert sorted(first) == sorted(f"{q}/{stage}.parquet" for q in qids for stage in STAGES)
+    assert sorted(first) == from_stage(qids, "raw.parquet", prefix="")
     assert first == second  # byte-identical across processes and hash seeds
 
     # The question text never went through a shell.
@@ -82,16 +99,17 @@ def test_snapshot_run_is_deterministic_and_reruns_only_what_changed(tmp_path):
 
     # A new threshold reruns filter (and what follows), never search.
     updated = dry_run_updates(runs[0], {"filter": {"threshold": 0.05}})
-    assert sorted(updated) == sorted(
-        f"results/{q}/{stage}.parquet" for q in qids for stage in STAGES[1:]
-    )
-    # New claims settings rerun claims only; another embedder reruns embed and claims.
+    assert sorted(updated) == from_stage(qids, "filtered.parquet")
+    # New claims settings rerun claims onwards; another embedder reruns embed onwards; review
+    # settings rerun review and the record; a new publisher only the record.
     updated = dry_run_updates(runs[0], {"claims": {"evidence_sentences": 3}})
-    assert sorted(updated) == sorted(f"results/{q}/claims.parquet" for q in qids)
+    assert sorted(updated) == from_stage(qids, "claims.parquet")
     updated = dry_run_updates(runs[0], {"embed": {"backend": "hashing"}})
-    assert sorted(updated) == sorted(
-        f"results/{q}/{stage}.parquet" for q in qids for stage in ("embeddings", "claims")
-    )
+    assert sorted(updated) == from_stage(qids, "embeddings.parquet")
+    updated = dry_run_updates(runs[0], {"review": {"revise_below": 7.0}})
+    assert sorted(updated) == from_stage(qids, "reviews.parquet")
+    updated = dry_run_updates(runs[0], {"record": {"publisher": "Assignee Research"}})
+    assert sorted(updated) == from_stage(qids, "report.md")
     # A new max_results reruns search too.
     updated = dry_run_updates(runs[0], {"search": {"max_results": 10}})
     assert f"results/{qids[0]}/raw.parquet" in updated

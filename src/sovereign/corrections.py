@@ -12,6 +12,7 @@ by whoever appends (no clock), so the record built from the file is byte-identic
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
 import re
@@ -32,6 +33,22 @@ FIX = (
 )
 
 
+def _lines(text: str) -> list[str]:
+    """Lines split at newline only: a summary may hold U+2028 and friends, which
+    str.splitlines() would treat as line breaks."""
+    lines = text.split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def head_sha256(path: str | Path | None) -> str:
+    """The sha256 of the file's last line (GENESIS when empty): a record quotes it, so even an
+    edit of the last correction shows against the published record."""
+    if path is None or not Path(path).exists():
+        return GENESIS
+    lines = _lines(Path(path).read_text(encoding="utf-8"))
+    return hashlib.sha256(lines[-1].encode("utf-8")).hexdigest() if lines else GENESIS
+
+
 def _line(entry: dict[str, Any]) -> str:
     return json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -46,7 +63,7 @@ def read_corrections(path: str | Path | None) -> list[dict[str, Any]]:
         raise InputFileError(str(path), f"not readable ({err})", FIX) from None
     entries = []
     previous = GENESIS
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         where = f"{path}, line {number}"
         try:
             entry = json.loads(line)
@@ -58,6 +75,16 @@ def read_corrections(path: str | Path | None) -> list[dict[str, Any]]:
         entries.append(entry)
         previous = hashlib.sha256(line.encode("utf-8")).hexdigest()
     return entries
+
+
+def _valid_date(value: Any) -> bool:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value[:10])
+    except ValueError:
+        return False  # 2026-02-30
+    return True
 
 
 def _problem(entry: Any, number: int, previous: str) -> str | None:
@@ -72,7 +99,7 @@ def _problem(entry: Any, number: int, previous: str) -> str | None:
         return "does not chain to the line before it (an earlier line was edited)"
     if entry["kind"] not in KINDS:
         return f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}"
-    if not isinstance(entry["date"], str) or not _DATE.match(entry["date"]):
+    if not _valid_date(entry["date"]):
         return f"date {entry['date']!r} is not YYYY-MM-DD (or an ISO time in UTC)"
     if not isinstance(entry["summary"], str) or not entry["summary"].strip():
         return "summary is empty"
@@ -86,7 +113,7 @@ def append_correction(
     path = Path(path)
     entries = read_corrections(path)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    lines = text.splitlines()
+    lines = _lines(text)
     previous = hashlib.sha256(lines[-1].encode("utf-8")).hexdigest() if lines else GENESIS
     entry: dict[str, Any] = {
         "seq": len(entries) + 1,
@@ -99,7 +126,11 @@ def append_correction(
         entry["details"] = details
     problem = _problem(entry, entry["seq"], previous)
     if problem:
-        raise InputFileError(str(path), f"the new correction is invalid: {problem}", "fix it")
+        raise InputFileError(
+            str(path),
+            f"the new correction is invalid: {problem}",
+            "give --date as YYYY-MM-DD, one of the kinds, and a non-empty --summary",
+        )
     write_atomic(path, ("".join(f"{line}\n" for line in lines) + _line(entry) + "\n").encode())
     return entry
 
@@ -121,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.file, date=args.date, kind=args.kind, summary=args.summary
             )
             print(f"{args.file}: correction {entry['seq']} appended")
+        elif not Path(args.file).exists():
+            raise InputFileError(args.file, "no such file", "check the path")
         else:
             print(f"{args.file}: {len(read_corrections(args.file))} corrections, chain intact")
     except SovereignError as err:

@@ -17,6 +17,7 @@ from .fetch import RetryPolicy
 from .ledger import Ledger
 from .llm import ChatClient
 from .llm_review import review as llm_review
+from .relevance import load_relevance_model
 from .tribunal import Evidence, Finding, Reviewer, RoleReview, Settings, Synthesis
 
 
@@ -30,6 +31,8 @@ def settings_from_config(config: dict[str, Any]) -> Settings:
         disclosed_factor=float(r["disclosed_factor"]),
         answer_coverage=float(r["answer_coverage"]),
         filter_threshold=float(config["filter"]["threshold"]),
+        # the threshold the claims stage applied: the shipped relevance model's own
+        relevance_threshold=float(load_relevance_model().threshold),
         weights={k: float(v) for k, v in sorted(r["weights"].items())},
         policy=dict(sorted(r["policy"].items())),
     )
@@ -83,7 +86,12 @@ def llm_reviewer(client: ChatClient, ev: Evidence, weight: float) -> Reviewer:
         findings = tuple(
             Finding("llm", "info", text, tuple(evidence)) for text, evidence in answer.findings
         )
-        score = round((1 - weight) * rules.score + weight * answer.score, 2)
+        # A fatal finding is a fact about the sources: no reviewer's opinion lifts it.
+        score = (
+            rules.score
+            if rules.fatal
+            else round((1 - weight) * rules.score + weight * answer.score, 2)
+        )
         return replace(
             rules,
             score=score,

@@ -41,7 +41,9 @@ TRIBUNAL = "TRIBUNAL"
 VERDICTS = ("PUBLISH", "REVISE", "REJECT")
 SEVERITIES = ("info", "minor", "major", "fatal")
 # Gaps that leave the question unanswered: saying so does not make the synthesis any better.
-UNFIXABLE_BY_DISCLOSURE = frozenset({"no_claims", "no_relevant_claims", "no_statements"})
+UNFIXABLE_BY_DISCLOSURE = frozenset(
+    {"no_claims", "no_relevant_claims", "no_verified_claims", "no_statements"}
+)
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,18 @@ def _relevance_findings(ev: Evidence, syn: Synthesis, s: Settings) -> list[Findi
                 3.0,
             )
         ]
+    if not claims and any(c["relevant"] for c in ev.claims):
+        dropped = sorted(c["claim_id"] for c in ev.claims if c["relevant"])
+        return [
+            Finding(
+                "no_verified_claims",
+                "major",
+                f"The relevant claims ({len(dropped)}) are all unverified, so the revised "
+                "synthesis presents none of them.",
+                tuple(dropped),
+                3.0,
+            )
+        ]
     relevant = [c for c in claims if c["relevant"]]
     if not relevant:
         top = max((c["relevance"] for c in ev.claims), default=0.0)
@@ -300,14 +314,20 @@ def _source_findings(ev: Evidence, syn: Synthesis, answering: list[str]) -> list
                 f"The synthesis depends on one paper ({only}): "
                 + (
                     "every verified claim that answers the question comes from it."
-                    if papers
-                    else "it is the only kept source."
+                    if answering
+                    else (
+                        f"all {len(verified)} verified claims come from it."
+                        if papers
+                        else "it is the only kept source."
+                    )
                 ),
                 (only,),
                 2.0,
             )
         )
-    contradicted = [c for c in ev.claims if c["evidence_label"] == "CONTRADICT"]
+    contradicted = sorted(
+        (c for c in ev.claims if c["evidence_label"] == "CONTRADICT"), key=lambda c: c["claim_id"]
+    )
     if contradicted:
         against = sorted(
             {c["contradict_arxiv_id"] for c in contradicted if c["contradict_arxiv_id"]}
@@ -349,7 +369,7 @@ def validator(ev: Evidence, syn: Synthesis, s: Settings) -> RoleReview:
         "unknown_reference": "claims citing a paper that is not a kept search result",
         "inconsistent_confidence": "claims whose confidence or verified flag contradicts their "
         "evidence",
-        "unverified_presented": "claims presented that are not verified",
+        "unverified_presented": "claims presented are not verified",
     }
     findings = []
     for criterion, (weight, bad) in checks.items():
@@ -398,7 +418,11 @@ def _consistent(claim: dict[str, Any], s: Settings) -> bool:
     return (
         0.0 <= claim["confidence"] <= claim["relevance"] + 1e-9
         and claim["verified"] == should_verify
-        and claim["relevant"] == (claim["relevance"] >= s.relevance_threshold)
+        # relevance is stored rounded to 6 places; `relevant` was decided before rounding
+        and (
+            claim["relevant"] == (claim["relevance"] >= s.relevance_threshold)
+            or abs(claim["relevance"] - s.relevance_threshold) < 1e-6
+        )
         and (label != "SUPPORT" or bool(claim["support_arxiv_id"]))
         and (label != "CONTRADICT" or bool(claim["contradict_arxiv_id"]))
     )
@@ -585,3 +609,60 @@ OVERALL_RULE = (
     "weighted mean of the role scores (weights in config review.weights), rounded half up to "
     "0.1; capped at review.fatal_cap after a fatal finding"
 )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The tribunal's outcome as read back from reviews.parquet (for the report and record)."""
+
+    scores: dict[int, dict[str, float]]  # round -> role (and OVERALL) -> score
+    findings: dict[int, list[dict[str, Any]]]  # round -> finding rows (seq > 0, not TRIBUNAL)
+    revision: str | None
+    dropped: list[str]
+    verdict: str
+    policy: str
+    reasons: list[str]
+    final_round: int
+    final_score: float
+    reviewers: list[str]
+
+    @property
+    def fatal(self) -> list[dict[str, Any]]:
+        return [f for f in self.findings[self.final_round] if f["severity"] == "fatal"]
+
+
+def summary_from_rows(rows: list[dict[str, Any]]) -> Summary:
+    scores: dict[int, dict[str, float]] = {}
+    findings: dict[int, list[dict[str, Any]]] = {}
+    revision, dropped, verdict, policy, reasons = None, [], "", "", []
+    final_round, final_score = 0, 0.0
+    for row in rows:
+        rnd = row["round"]
+        scores.setdefault(rnd, {})
+        findings.setdefault(rnd, [])
+        if row["role"] == TRIBUNAL:
+            if row["criterion"] == "overall":
+                scores[rnd]["OVERALL"] = row["points"]
+            elif row["criterion"] == "revision":
+                revision, dropped = row["finding"], list(row["evidence"])
+            elif row["criterion"] == "verdict":
+                verdict, final_round, final_score = row["finding"], rnd, row["points"]
+            elif row["criterion"] == "policy":
+                policy, reasons = row["finding"], list(row["evidence"])
+        elif row["seq"] == 0:
+            scores[rnd][row["role"]] = row["points"]
+        else:
+            findings[rnd].append(row)
+    reviewers = sorted({r["reviewer"] for r in rows if r["role"] != TRIBUNAL})
+    return Summary(
+        scores,
+        findings,
+        revision,
+        dropped,
+        verdict,
+        policy,
+        reasons,
+        final_round,
+        final_score,
+        reviewers,
+    )

@@ -1,0 +1,51 @@
+# report: report.md, the public record (record.json, validated) and its page (record.html);
+# index: one page across every question's record.
+
+
+rule report:
+    input:
+        raw=f"{RESULTS}/{{qid}}/raw.parquet",
+        filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
+        embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
+        claims=f"{RESULTS}/{{qid}}/claims.parquet",
+        reviews=f"{RESULTS}/{{qid}}/reviews.parquet",
+        corrections=get_corrections,
+        schema=RECORD_SCHEMA,
+        code=code("report"),
+        models=MODEL_FILES,
+    output:
+        report=f"{RESULTS}/{{qid}}/report.md",
+        record=f"{RESULTS}/{{qid}}/record.json",
+        page=f"{RESULTS}/{{qid}}/record.html",
+    log:
+        "logs/report/{qid}.log",
+    conda:
+        "../envs/sovereign.yaml"
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=30,
+    params:
+        question=get_question,
+        record=get_record_params(),
+        methods=get_method_params(),
+    script:
+        "../scripts/report.py"
+
+
+rule index:
+    input:
+        records=expand(f"{RESULTS}/{{qid}}/record.json", qid=sorted(QUESTIONS)),
+        code=code("index"),
+    output:
+        index=f"{RESULTS}/index.html",
+    log:
+        "logs/index/index.log",
+    conda:
+        "../envs/sovereign.yaml"
+    threads: 1
+    resources:
+        mem_mb=256,
+        runtime=10,
+    script:
+        "../scripts/index.py"

@@ -1,0 +1,61 @@
+"""Snakemake entry point of the report stage (logic: sovereign.publish and its modules)."""
+
+import json
+from pathlib import Path
+
+import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
+
+from sovereign import entry, schemas
+from sovereign.corrections import head_sha256, read_corrections
+from sovereign.ledger import write_atomic
+from sovereign.parquet_io import read_table
+from sovereign.public_record import Inputs, package_versions
+from sovereign.publish import model_figures, render_all, sha256_file
+from sovereign.tribunal import summary_from_rows
+
+STAGE_FILES = ("raw", "filtered", "embeddings", "claims", "reviews")
+
+
+def stage(smk, log):
+    reviews = read_table(smk.input.reviews, schemas.REVIEWS).to_pylist()
+    embeddings = read_table(smk.input.embeddings, schemas.EMBEDDINGS).to_pylist()
+    index = next((e for e in embeddings if e["role"] == "query"), None)
+    methods = {
+        **smk.params.methods,
+        "embed": {
+            "backend": index["backend"] if index else "none",
+            "model": index["model"] if index else "none",
+            "dimension": index["dimension"] if index else 0,
+        },
+        "verifier": model_figures(),
+    }
+    q = smk.params.question
+    corrections = smk.input.corrections[0] if smk.input.corrections else None
+    inputs = Inputs(
+        question_id=q["question_id"],
+        question=q["question"],
+        as_of=q["as_of"],
+        hits=read_table(smk.input.raw, schemas.RAW).to_pylist(),
+        papers=read_table(smk.input.filtered, schemas.FILTERED).to_pylist(),
+        claims=read_table(smk.input.claims, schemas.CLAIMS).to_pylist(),
+        summary=summary_from_rows(reviews),
+        corrections=read_corrections(corrections),
+        settings={**smk.params.record, "methods": methods},
+        artifacts={
+            **{f"{k}.parquet": sha256_file(smk.input[k]) for k in STAGE_FILES},
+            "report.md": "0" * 64,  # replaced by the report's own hash once it is written
+        },
+        versions=package_versions(),
+        reviews=reviews,
+        corrections_head=head_sha256(corrections),
+    )
+    schema = json.loads(Path(smk.input.schema).read_text(encoding="utf-8"))
+    report, record, page = render_all(inputs, schema, smk.output.record)
+    # All three are rendered before any is written: an error leaves no half-set behind.
+    write_atomic(Path(smk.output.report), report.encode("utf-8"))
+    write_atomic(Path(smk.output.record), record.encode("utf-8"))
+    write_atomic(Path(smk.output.page), page.encode("utf-8"))
+    log(f"record {json.loads(record)['id']}: report, record and page written")
+
+
+entry.run(snakemake, stage)  # noqa: F821  (injected by Snakemake)
