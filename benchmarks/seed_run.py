@@ -2,8 +2,9 @@
 
 Runs on the snapshot backend in a fresh directory.
 
-Prints the wall time of the whole run and, per question, the funnel (hits -> unique papers ->
-kept -> claims -> verified) with the best TF-IDF score; with --show-claims N, each question's N
+Prints the wall time of the whole run (search to record pages) and, per question, the funnel (hits
+-> unique papers -> kept -> claims -> verified) with the best TF-IDF score and the tribunal's final
+score, verdict and policy; with --show-claims N, each question's N
 most confident claims with their evidence verdict. --threshold overrides filter.threshold (e.g.
 0 to see what the claims stage makes of papers the filter would have dropped).
 
@@ -14,6 +15,7 @@ most confident claims with their evidence verdict. --threshold overrides filter.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -57,23 +59,26 @@ def main() -> int:
         start = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)
         wall = time.perf_counter() - start
-        count = sum(1 for _ in (workdir / "results").iterdir())
+        qdirs = sorted(p for p in (workdir / "results").iterdir() if p.is_dir())
+        count = len(qdirs)
         print(f"{count}-question run, snapshot backend, {args.cores} cores: wall {wall:.1f} s")
         print(
             f"{'question':28} {'hits':>5} {'unique':>6} {'kept':>5} {'claims':>6} "
-            f"{'verified':>8} {'best tf-idf':>11}"
+            f"{'verified':>8} {'best tf-idf':>11} {'score':>5}  verdict -> policy"
         )
         shown = []
-        for qdir in sorted((workdir / "results").iterdir()):
+        for qdir in qdirs:
             raw = pq.read_table(qdir / "raw.parquet")
             filtered = pq.read_table(qdir / "filtered.parquet").to_pydict()
             claims = pq.read_table(qdir / "claims.parquet").to_pylist()
             kept = sum(filtered["kept"])
             best = max(filtered["tfidf_score"], default=0.0)
             verified = sum(c["verified"] for c in claims)
+            review = json.loads((qdir / "record.json").read_text(encoding="utf-8"))["review"]
             print(
                 f"{qdir.name:28} {raw.num_rows:5d} {len(filtered['arxiv_id']):6d} {kept:5d} "
-                f"{len(claims):6d} {verified:8d} {best:11.3f}"
+                f"{len(claims):6d} {verified:8d} {best:11.3f} {review['score']:5.1f}  "
+                f"{review['verdict']} -> {review['policy']}"
             )
             top = sorted(claims, key=lambda c: (-c["confidence"], c["claim_id"]))
             shown.append((qdir.name, top[: args.show_claims]))

@@ -158,7 +158,10 @@ def get_method_params():
     """The methods the report describes (search settings and the tribunal's rule)."""
     return {
         "search": {
-            "backend": config["search"]["backend"],
+            # as in get_search_params: replaying recorded arXiv answers is the arXiv search
+            "backend": (
+                "snapshot" if config["search"]["backend"] == "snapshot" else "arxiv"
+            ),
             "max_results": config["search"]["max_results"],
         },
         "review": {

@@ -100,9 +100,18 @@ def recorded(tmp_path_factory):
 def test_a_nim_run_embeds_with_the_configured_model_and_sends_what_nim_expects(recorded):
     workdir, server = recorded.workdir, recorded.server
     assert sorted(recorded.first) == sorted(
-        f"{q}/{stage}.parquet"
-        for q in QUESTIONS
-        for stage in ("raw", "filtered", "embeddings", "claims")
+        [
+            f"{q}/{name}"
+            for q in QUESTIONS
+            for name in (
+                *(f"{stage}.parquet" for stage in ("raw", "filtered", "embeddings", "claims")),
+                "reviews.parquet",
+                "report.md",
+                "record.json",
+                "record.html",
+            )
+        ]
+        + ["index.html"]
     )
     passages = {}
     for qid, question in QUESTIONS.items():

@@ -479,6 +479,7 @@ def _provenance(record: dict[str, Any]) -> str:
             ("External record", esc(p["external_record"])),
             ("Claim lineage", esc(p["claim_lineage"])),
             ("Review method", esc(p["review_method"])),
+            ("Quality guide", esc(p.get("quality_guide", ""))),
             ("Provenance contract", esc(p["provenance_contract"])),
             ("Note", esc(p.get("note", NOTE))),
         ]

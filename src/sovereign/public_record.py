@@ -33,6 +33,10 @@ PINNED = (
     "numpy",
     "wordllama",
 )
+QUALITY_GUIDE = (
+    "How to read scores, claims, manifests, and evidence links: sovereign README, sections "
+    "Review and Report and public record"
+)
 NOTE = "Machine-generated synthesis of existing literature. Not primary research."
 LEVELS = ("LOW", "MEDIUM", "HIGH")
 
@@ -265,6 +269,7 @@ def provenance(inp: Inputs, level: str) -> dict[str, Any]:
         "external_record": s["external_record"] or "Not registered",
         "claim_lineage": f"{grounded} aggregate source-grounded claims",
         "review_method": method,
+        "quality_guide": QUALITY_GUIDE,
         "provenance_contract": PROVENANCE_CONTRACT,
         "note": NOTE,
         "versions": inp.versions,
