@@ -8,6 +8,7 @@ at once with a message that says when to try again, instead of hanging a job for
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -18,7 +19,7 @@ from typing import Any
 
 import requests
 
-from .errors import NetworkError
+from .errors import NetworkError, SovereignError
 
 
 def is_transient(status: int) -> bool:
@@ -152,3 +153,28 @@ def _fix_for(status: int, auth_hint: str | None = None) -> str:
     if status == 400:
         return "the service rejected the request; check the query or the service URL"
     return "check the service URL in the config"
+
+
+def bearer_auth(api_key_env: str, alternative: str) -> tuple[dict[str, str], str, str]:
+    """(headers, key, fix for 401/403) for a service keyed by an environment variable.
+
+    No Authorization header without a key: a self-hosted server needs none, and an empty one
+    would only be refused. `alternative` says what to do instead of getting a key.
+    """
+    key = os.environ.get(api_key_env, "")
+    headers = {"Accept": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    hint = f"set {api_key_env} to a valid key, or {alternative}"
+    if not key:
+        hint += f" ({api_key_env} is not set)"
+    return headers, key, hint
+
+
+def redacted(err: SovereignError, secret: str) -> SovereignError:
+    """The same error with `secret` masked: messages quote servers, which may echo the key."""
+    if not secret:
+        return err
+    hide = "[redacted]"
+    fix = err.fix.replace(secret, hide) if err.fix else err.fix
+    return type(err)(err.where.replace(secret, hide), err.problem.replace(secret, hide), fix)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Any
 import requests
 
 from .errors import InputFileError, LedgerMiss, NetworkError, SovereignError
-from .fetch import RetryPolicy, request_with_retries
+from .fetch import RetryPolicy, bearer_auth, redacted, request_with_retries
 from .ledger import Entry, Ledger, canonical_json
 
 LLM_SERVICE = "llm-review"
@@ -43,15 +42,6 @@ class Completion:
 def prompt_sha256(messages: Messages) -> str:
     """The prompt's fingerprint: canonical JSON, so it is the same in every process."""
     return hashlib.sha256(canonical_json(messages).encode("utf-8")).hexdigest()
-
-
-def redacted(err: SovereignError, secret: str) -> SovereignError:
-    """The same error with `secret` masked: messages quote servers, which may echo the key."""
-    if not secret:
-        return err
-    hide = "[redacted]"
-    fix = err.fix.replace(secret, hide) if err.fix else err.fix
-    return type(err)(err.where.replace(secret, hide), err.problem.replace(secret, hide), fix)
 
 
 class ChatClient:
@@ -116,14 +106,9 @@ class ChatClient:
 
     def _ask(self, messages: Messages, request: dict[str, Any]) -> Entry:
         """Send one request, check the answer, then record it (a bad answer is never recorded)."""
-        env = self.api_key_env
-        key = os.environ.get(env, "")
-        headers = {"Accept": "application/json"}
-        if key:  # a local vLLM or Ollama needs no key, and an empty one would only be refused
-            headers["Authorization"] = f"Bearer {key}"
-        hint = f"set {env} to a valid key, or point the LLM reviewer at a local server"
-        if not key:
-            hint += f" ({env} is not set)"
+        headers, key, hint = bearer_auth(
+            self.api_key_env, "point review.llm.url at a local server (vLLM, Ollama)"
+        )
         what = f"{LLM_SERVICE} ({self.model}) at {self.url}"
         if self.session is None:
             self.session = requests.Session()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,7 +21,7 @@ import requests
 
 from .embedders import check_role
 from .errors import ConfigError, InputFileError, LedgerMiss, NetworkError, SovereignError
-from .fetch import RetryPolicy, request_with_retries
+from .fetch import RetryPolicy, bearer_auth, redacted, request_with_retries
 from .ledger import Ledger, canonical_json
 
 NIM_SERVICE = "nim-embeddings"
@@ -124,14 +123,9 @@ class NimEmbedder:
 
     def _embed_batch(self, batch: list[str], role: str) -> dict[str, np.ndarray]:
         """Send one batch, check the answer whole, then record and return one vector a text."""
-        env = self.api_key_env
-        key = os.environ.get(env, "")
-        headers = {"Accept": "application/json"}
-        if key:  # a self-hosted NIM needs no key, and an empty one would only be refused
-            headers["Authorization"] = f"Bearer {key}"
-        hint = f"set {env} to a valid key, or point embed.nim_url at a self-hosted NIM"
-        if not key:
-            hint += f" ({env} is not set)"
+        headers, key, hint = bearer_auth(
+            self.api_key_env, "point embed.nim_url at a self-hosted NIM"
+        )
         what = f"{NIM_SERVICE} ({self._model}, {role}) at {self.url}"
         if self.session is None:
             self.session = requests.Session()
@@ -158,7 +152,7 @@ class NimEmbedder:
             embeddings = self._check(response.body, len(batch), what)
         except SovereignError as err:
             # Messages quote the server's answer, and a server may echo the header back.
-            raise _redacted(err, key) from None
+            raise redacted(err, key) from None
         retrieved_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         vectors: dict[str, np.ndarray] = {}
         for text, embedding in zip(batch, embeddings, strict=True):
@@ -225,11 +219,3 @@ class NimEmbedder:
 
 def _is_finite_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _redacted(err: SovereignError, secret: str) -> SovereignError:
-    if not secret:
-        return err
-    hide = "[redacted]"
-    fix = err.fix.replace(secret, hide) if err.fix else err.fix
-    return type(err)(err.where.replace(secret, hide), err.problem.replace(secret, hide), fix)
