@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-DEAD_URL = "http://127.0.0.1:9"  # nothing listens: any request would fail
+from loopback import DEAD_URL, LoopbackJsonService
+
+__all__ = ["DEAD_URL", "FakeLlm", "chat_answer", "fake_review", "request_digest"]
 
 
 def request_digest(body):
@@ -48,73 +48,19 @@ def chat_answer(content, *, model="fake-model", finish_reason="stop"):
     }
 
 
-class FakeLlm:
+class FakeLlm(LoopbackJsonService):
     """A loopback chat service: scripted (status, headers, body) answers first, then `always` (if
     given) for every later request, else a chat answer whose content is `content(body)` (default:
-    `fake_review` as JSON text).
-
-    A body may be bytes, a JSON-able value, or a callable of the request headers (e.g. to echo
-    the Authorization header back). `mangle` rewrites the default payload before it is sent (to
-    serve malformed answers). Usable as a context manager; `close()` may be repeated.
+    `fake_review` as JSON text). `mangle` rewrites that default payload before it is sent (to
+    serve malformed answers).
     """
 
     def __init__(self, script=(), *, always=None, content=None, mangle=None):
-        self.script = list(script)
-        self.always = always
-        self.requests = []  # (path, headers, json body) of each request, in arrival order
-        self.statuses = []  # the status answered to each request
-        self._lock = threading.Lock()
-        fake = self
+        self.content = content
+        self.mangle = mangle
+        super().__init__(script, always=always)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                body = json.loads(raw)
-                with fake._lock:
-                    fake.requests.append((self.path, dict(self.headers), body))
-                    answer = fake.script.pop(0) if fake.script else fake.always
-                if answer is not None:
-                    status, headers, payload = answer
-                    if callable(payload):
-                        payload = payload(self.headers)
-                else:
-                    status, headers = 200, {"Content-Type": "application/json"}
-                    text = content(body) if content else json.dumps(fake_review(body))
-                    payload = chat_answer(text, model=body["model"])
-                    payload = mangle(payload) if mangle else payload
-                if not isinstance(payload, bytes):
-                    payload = json.dumps(payload).encode()
-                with fake._lock:
-                    fake.statuses.append(status)
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *a):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._closed = False
-
-    @property
-    def bodies(self):
-        return [body for _path, _headers, body in self.requests]
-
-    def close(self):
-        if not self._closed:
-            self._closed = True
-            self.server.shutdown()
-            self.server.server_close()
-            self._thread.join()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    def default_answer(self, body):
+        text = self.content(body) if self.content else json.dumps(fake_review(body))
+        payload = chat_answer(text, model=body["model"])
+        return self.mangle(payload) if self.mangle else payload
