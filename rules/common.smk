@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from sovereign.codedeps import script_code
 from sovereign.config import load_yaml, read_questions, validate_config
-from sovereign.corrections import read_corrections
+from sovereign.corrections import correction_files
 from sovereign.errors import SovereignError
 from sovereign.snapshot_files import snapshot_files
 
@@ -40,11 +40,11 @@ try:
     }
     # Checked before any job runs: an edited history stops the run with the line named, and no
     # record is rebuilt (or deleted) from it.
-    CORRECTIONS = {
-        path.stem: str(path)
-        for path in sorted(Path(config["corrections"]).glob("*.jsonl"))
-        if read_corrections(path) is not None
-    }
+    CORRECTIONS, _warnings = correction_files(
+        config["corrections"], QUESTIONS, config["results"]
+    )
+    for _warning in _warnings:
+        print(f"sovereign: warning: {_warning}", file=sys.stderr)
     SNAPSHOT_FILES = (
         [str(p) for p in snapshot_files(config["search"]["snapshot"])]
         if config["search"]["backend"] == "snapshot"
@@ -143,14 +143,13 @@ def get_corrections(wildcards):
 
 
 def get_record_params():
-    """What the record states besides the stage files: publisher, thresholds, ledger."""
+    """What the record states besides the stage files: publisher and thresholds."""
     return {
         "publisher": config["record"]["publisher"],
         "external_record": config["record"]["external_record"],
         "quarantine_below": config["record"]["quarantine_below"],
         "publish_at": config["review"]["publish_at"],
         "filter_threshold": config["filter"]["threshold"],
-        "ledger": config["ledger"],
     }
 
 

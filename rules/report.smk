@@ -33,6 +33,10 @@ rule report:
         "../scripts/report.py"
 
 
+localrules:
+    index,
+
+
 rule index:
     input:
         records=expand(f"{RESULTS}/{{qid}}/record.json", qid=sorted(QUESTIONS)),

@@ -13,6 +13,7 @@ rule review:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
         code=code("review"),
+        models=MODEL_FILES,
     output:
         reviews=f"{RESULTS}/{{qid}}/reviews.parquet",
     log:
@@ -23,10 +24,11 @@ rule review:
     resources:
         mem_mb=512,
         runtime=30,
+        # One LLM review at a time across the workflow (profiles set llm_api=1), so a rate
+        # limited endpoint is asked politely; 0 when no LLM reviewer is configured.
+        llm_api=1 if REMOTE_REVIEW else 0,
     params:
         question=get_question_text,
         config=get_review_params(),
-        llm=config["review"]["llm"],
-        ledger=config["ledger"],
     script:
         "../scripts/review.py"

@@ -38,7 +38,7 @@ def stage(smk, log):
         hits=read_table(smk.input.raw, schemas.RAW).to_pylist(),
         papers=read_table(smk.input.filtered, schemas.FILTERED).to_pylist(),
         claims=read_table(smk.input.claims, schemas.CLAIMS).to_pylist(),
-        summary=summary_from_rows(reviews),
+        summary=summary_from_rows(reviews, smk.input.reviews),
         corrections=read_corrections(corrections),
         settings={**smk.params.record, "methods": methods},
         artifacts={

@@ -15,11 +15,12 @@ def stage(smk, log):
         papers=read_table(smk.input.filtered, schemas.FILTERED).to_pylist(),
         claims=read_table(smk.input.claims, schemas.CLAIMS).to_pylist(),
     )
-    config = smk.params.config
+    config = smk.params.config  # what changes a review; how to reach a service is not in it
+    llm = smk.config["review"]["llm"]
     extra = None
-    if smk.params.llm["url"]:
-        client = llm_client(smk.params.llm, smk.params.ledger, log)
-        extra = llm_reviewer(client, evidence, smk.params.llm["weight"])
+    if llm["url"]:
+        client = llm_client(llm, smk.config["ledger"], log)
+        extra = llm_reviewer(client, evidence, llm["weight"])
     outcome = run_tribunal(evidence, settings_from_config(config), extra)
     write_table(
         outcome_rows(smk.wildcards.qid, outcome),

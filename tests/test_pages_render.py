@@ -36,7 +36,6 @@ SETTINGS = {
     "quarantine_below": 5.0,
     "publish_at": 6.5,
     "filter_threshold": 0.15,
-    "ledger": "ledger",
     "methods": {},
 }
 S1 = (

@@ -218,6 +218,30 @@ def test_a_correction_is_appended_and_counted_and_history_cannot_be_edited(run, 
     assert record(wd, "answered_pruning")["correction_record"]["count"] == 2
 
 
+def test_seed_question_with_off_topic_papers_kept_is_still_caught(tmp_path):
+    """The seeds' real failure: papers are kept (here every paper, threshold 0) but none is
+    about the question's subject. Fatal missing entities, whatever the claims say."""
+    root = tmp_path / "wd"
+    root.mkdir()
+    corpus = pruning_corpus(root / "corpus.jsonl")
+    wd = make_workdir(
+        root,
+        [SEED],
+        {"backend": "snapshot", "snapshot": str(corpus)},
+        filter={"threshold": 0.0},
+    )
+    snakemake(wd, "-c2")
+    rec = record(wd, SEED[0])
+    assert rec["retrieval"]["kept"] >= 2
+    assert rec["review"]["score"] < 5.0
+    assert (rec["review"]["verdict"], rec["review"]["policy"]) == ("REJECT", "ESCALATE_TO_OWNER")
+    assert any("missing_entities" in reason for reason in rec["review"]["reasons"])
+    rows = pq.read_table(wd / f"results/{SEED[0]}/reviews.parquet").to_pylist()
+    fatal = next(r for r in rows if r["severity"] == "fatal")
+    assert fatal["criterion"] == "missing_entities"
+    assert {"SMoES", "VQA-CP", "A-OKVQA"} <= set(fatal["evidence"])
+
+
 @pytest.mark.parametrize("page", ["answered_pruning/record.html", f"{SEED[0]}/record.html"])
 def test_record_pages_load_in_chromium_with_their_figures(run, page):
     shot = OUTPUT / "screenshots" / (page.replace("/", "__") + ".png")

@@ -168,6 +168,7 @@ def validate_config(
         path, problem, fix = _explain(errors[0])
         raise ConfigError(f"{_origin(path, sources)}: {_dotted(path)}", problem, fix)
     _check_search(config, sources)
+    _check_review(config, sources)
     return config
 
 
@@ -203,6 +204,24 @@ def _check_search(config: dict[str, Any], sources: Sequence[tuple[str, dict]]) -
             "min_interval",
             f"{search['min_interval']} s is faster than arXiv's terms of use allow",
             f"use at least {TOU_MIN_INTERVAL:g} seconds",
+        )
+
+
+def _check_review(config: dict[str, Any], sources: Sequence[tuple[str, dict]]) -> None:
+    """Thresholds that only make sense together (each alone is checked by the schema)."""
+    review = config["review"]
+
+    def fail(key: str, problem: str, fix: str) -> None:
+        path = ["review", *key.split(".")]
+        raise ConfigError(f"{_origin(path, sources)}: review.{key}", problem, fix)
+
+    if sum(review["weights"].values()) <= 0:
+        fail("weights", "all three weights are 0", "give at least one role a positive weight")
+    if review["reject_below"] > review["publish_at"]:
+        fail(
+            "reject_below",
+            f"{review['reject_below']:g} is above review.publish_at {review['publish_at']:g}",
+            "use reject_below <= publish_at (scores between them give REVISE)",
         )
 
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,50 @@ def _problem(entry: Any, number: int, previous: str) -> str | None:
         return f"date {entry['date']!r} is not YYYY-MM-DD (or an ISO time in UTC)"
     if not isinstance(entry["summary"], str) or not entry["summary"].strip():
         return "summary is empty"
+    if entry["kind"] == "gate2":
+        return _gate2_problem(entry.get("details"))
+    if "details" in entry and not isinstance(entry["details"], dict):
+        return "details is not a JSON object"
     return None
+
+
+GATE2_STATUSES = ("VERIFIED", "FAILED", "UNVERIFIED")
+
+
+def _gate2_problem(details: Any) -> str | None:
+    """A Gate 2 verdict must say its status and when it was evaluated."""
+    if not isinstance(details, dict):
+        return "a gate2 correction needs details {status, evaluated}"
+    if details.get("status") not in GATE2_STATUSES:
+        return f"gate2 status {details.get('status')!r} is not one of {', '.join(GATE2_STATUSES)}"
+    if not _valid_date(details.get("evaluated")):
+        return f"gate2 evaluated {details.get('evaluated')!r} is not an ISO date or UTC time"
+    return None
+
+
+def check_published(path: str | Path, record_path: str | Path) -> None:
+    """The corrections a published record counted must still be there, unchanged: the record
+    quotes the sha256 of its last correction, which catches an edit of the last line too."""
+    try:
+        published = json.loads(Path(record_path).read_text(encoding="utf-8"))["correction_record"]
+        count, head = int(published["count"]), published["head_sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no readable published record: nothing to hold the file to
+    lines = _lines(Path(path).read_text(encoding="utf-8"))
+    if count == 0:
+        return
+    if len(lines) < count:
+        raise InputFileError(
+            str(path),
+            f"{record_path} counts {count} corrections but the file holds {len(lines)}",
+            FIX,
+        )
+    if hashlib.sha256(lines[count - 1].encode("utf-8")).hexdigest() != head:
+        raise InputFileError(
+            f"{path}, line {count}",
+            f"differs from the correction {record_path} published (its sha256 changed)",
+            FIX,
+        )
 
 
 def append_correction(
@@ -141,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     add = sub.add_parser("add", help="append a correction to a question's file")
     add.add_argument("file", help="corrections/<question_id>.jsonl")
     add.add_argument("--date", required=True, help="YYYY-MM-DD, the correction's date")
-    add.add_argument("--kind", required=True, choices=KINDS)
+    # gate2 verdicts are appended by Gate 2 itself, with their details
+    add.add_argument("--kind", required=True, choices=[k for k in KINDS if k != "gate2"])
     add.add_argument("--summary", required=True)
     check = sub.add_parser("check", help="check a file's chain")
     check.add_argument("file")
@@ -164,3 +209,21 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def correction_files(
+    directory: str | Path, question_ids: Iterable[str], results: str | Path
+) -> tuple[dict[str, str], list[str]]:
+    """({question_id: file}, warnings) for a run, every file checked before any job starts:
+    its chain intact, and the corrections its published record counted unchanged."""
+    known = set(question_ids)
+    files: dict[str, str] = {}
+    warnings = []
+    for path in sorted(Path(directory).glob("*.jsonl")):
+        if path.stem not in known:
+            warnings.append(f"{path}: no question {path.stem!r} in the sheet; file not used")
+            continue
+        read_corrections(path)
+        check_published(path, Path(results) / path.stem / "record.json")
+        files[path.stem] = str(path)
+    return files, warnings

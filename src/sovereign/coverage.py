@@ -71,18 +71,21 @@ class QuestionTerms:
     terms: tuple[str, ...]
     entities: tuple[str, ...]
     parts: tuple[tuple[str, tuple[str, ...]], ...]  # (part text, its term stems)
+    part_entities: tuple[tuple[str, ...], ...] = ()  # the named entities of each part
 
 
 def question_terms(question: str) -> QuestionTerms:
     """Terms in question order (deduplicated), entities as written, parts split at clauses."""
     parsed = analyse(question)
     terms = _term_stems(parsed["keywords"])
-    parts = []
+    parts, part_entities = [], []
     for text in _PART_SPLIT.split(question):
-        part_terms = _term_stems(analyse(text)["keywords"])
+        analysed = analyse(text)
+        part_terms = _term_stems(analysed["keywords"])
         if part_terms:
             parts.append((text.strip(" ,.;?"), part_terms))
-    return QuestionTerms(terms, tuple(parsed["entities"]), tuple(parts))
+            part_entities.append(tuple(analysed["entities"]))
+    return QuestionTerms(terms, tuple(parsed["entities"]), tuple(parts), tuple(part_entities))
 
 
 def _unique(items) -> tuple[str, ...]:
@@ -109,3 +112,10 @@ def part_coverage(part_terms: tuple[str, ...], text: str) -> float:
         return 0.0
     found = stems(text)
     return sum(t in found for t in part_terms) / len(part_terms)
+
+
+def entity_share(entities: tuple[str, ...], folded_text: str) -> float:
+    """The share of the entities a folded text names (1.0 when there are none to name)."""
+    if not entities:
+        return 1.0
+    return sum(has_entity(e, folded_text) for e in entities) / len(entities)

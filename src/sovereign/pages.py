@@ -497,7 +497,6 @@ def _provenance(record: dict[str, Any]) -> str:
         snapshots = ledger.get("snapshot_files", [])
         body += _kv_table(
             [
-                ("Directory", f"<code>{esc(ledger.get('directory', ''))}</code>"),
                 ("Search entries", _value(ledger.get("search_entries", 0))),
                 (
                     "Search keys (sha256 of the sorted list)",

@@ -15,6 +15,7 @@ from importlib import metadata
 from typing import Any
 
 from . import __version__
+from .expand import expand
 from .tribunal import Summary
 
 RECORD_CONTRACT = "sovereign-record-v1"
@@ -91,7 +92,7 @@ class Inputs:
 
 def funnel(inp: Inputs) -> dict[str, Any]:
     return {
-        "queries": len({h["query_index"] for h in inp.hits}),
+        "queries": len(expand(inp.question)),  # sent, whether or not each found anything
         "hits": len(inp.hits),
         "deduplicated": len(inp.papers),
         "kept": sum(p["kept"] for p in inp.papers),
@@ -115,7 +116,11 @@ def verification(inp: Inputs) -> dict[str, Any]:
         "level": "L1",
         "label": "Literature synthesis",
         "source_grounded_claims": 0,
-        "claim_record_source": "none (no claim was extracted from the kept sources)",
+        "claim_record_source": (
+            "none (no claim is grounded in its source span)"
+            if inp.claims
+            else "none (no claim was extracted from the kept sources)"
+        ),
         "rule": "L2 when at least one claim is grounded in its source span, else L1",
     }
 
@@ -141,9 +146,17 @@ def gate2(corrections: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def quality_tier(score: float, s: dict[str, Any]) -> dict[str, Any]:
+def quality_tier(
+    score: float, s: dict[str, Any], retracted: dict[str, Any] | None = None
+) -> dict[str, Any]:
     quarantine, publish = s["quarantine_below"], s["publish_at"]
-    if score < quarantine:
+    if retracted:
+        tier = "Retracted"
+        basis = (
+            f"Retracted on {retracted['date']} (correction {retracted['seq']}): "
+            f"{retracted['summary']}"
+        )
+    elif score < quarantine:
         tier = "Quarantine candidate"
         basis = (
             f"Review score is below {quarantine:.1f}; source-level inspection is required "
@@ -204,14 +217,7 @@ def dimensions(inp: Inputs, gate: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 "validator_failures": broken,
             },
         }
-    gaps = _gaps(inp.summary)
-    out["uncertainty_disclosure"] = {
-        "level": _level(bool(verified) and gaps["undisclosed"] == 0, gaps["undisclosed"] == 0),
-        "rule": "HIGH: every gap the tribunal found is disclosed and at least one claim is "
-        "verified (the uncertainty is bounded); MEDIUM: every gap disclosed but nothing "
-        "verified; else LOW",
-        "measured": {**gaps, "verified_claims": len(verified)},
-    }
+    out["uncertainty_disclosure"] = uncertainty_disclosure(inp.summary, None, len(verified))
     replayable = all(h["ledger_key"] or h["source_ref"] for h in inp.hits)
     status = gate["status"]
     out["reproducibility_status"] = {
@@ -223,18 +229,47 @@ def dimensions(inp: Inputs, gate: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _gaps(summary: Summary) -> dict[str, int]:
-    """Gaps (minor/major/fatal findings) of the final round; the report discloses every one."""
-    found = [
+def gap_marker(finding: dict[str, Any]) -> str:
+    """How report.md names a gap in its Uncertainties section (report_md writes the same)."""
+    return f"{finding['role']} ({finding['severity']}, {finding['criterion']})"
+
+
+def uncertainty_disclosure(summary: Summary, report: str | None, verified: int) -> dict[str, Any]:
+    """Measured on the report itself: each gap of the final round (minor, major or fatal) must
+    be named in its Uncertainties section. Without the report (before it exists) nothing counts
+    as disclosed."""
+    gaps = [
         f
         for f in summary.findings[summary.final_round]
         if f["severity"] in ("minor", "major", "fatal")
     ]
-    return {"gaps_found": len(found), "disclosed": len(found), "undisclosed": 0}
+    section = ""
+    if report and "## 4 Uncertainties" in report:
+        section = report.split("## 4 Uncertainties", 1)[1].split("\n## ", 1)[0]
+    disclosed = sum(gap_marker(g) in section for g in gaps)
+    undisclosed = len(gaps) - disclosed
+    return {
+        "level": _level(verified > 0 and undisclosed == 0, undisclosed == 0),
+        "rule": "HIGH: every gap the tribunal found is named in the report's uncertainties and "
+        "at least one claim is verified (the uncertainty is bounded); MEDIUM: every gap named "
+        "but nothing verified; else LOW",
+        "measured": {
+            "gaps_found": len(gaps),
+            "disclosed": disclosed,
+            "undisclosed": undisclosed,
+            "verified_claims": verified,
+        },
+    }
+
+
+def retraction(corrections: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return next((e for e in corrections if e["kind"] == "retraction"), None)
 
 
 def correction_record(corrections: list[dict[str, Any]], head: str) -> dict[str, Any]:
-    status = "CURRENT" if not corrections else "CORRECTED"
+    status = "CORRECTED" if corrections else "CURRENT"
+    if retraction(corrections):
+        status = "RETRACTED"
     return {
         "status": status,
         "count": len(corrections),
@@ -274,7 +309,6 @@ def provenance(inp: Inputs, level: str) -> dict[str, Any]:
         "note": NOTE,
         "versions": inp.versions,
         "ledger": {
-            "directory": s["ledger"],
             "search_entries": len(keys),
             "search_keys_sha256": hashlib.sha256("\n".join(keys).encode()).hexdigest(),
             "snapshot_files": refs,
@@ -312,7 +346,9 @@ def build_record(inp: Inputs) -> dict[str, Any]:
         "retrieval": funnel(inp),
         "verification": verif,
         "gate2": gate,
-        "quality_tier": quality_tier(summary.final_score, inp.settings),
+        "quality_tier": quality_tier(
+            summary.final_score, inp.settings, retraction(inp.corrections)
+        ),
         "quality_dimensions": dimensions(inp, gate),
         "correction_record": correction_record(inp.corrections, inp.corrections_head),
         "provenance": provenance(inp, verif["level"]),

@@ -17,7 +17,7 @@ import jsonschema
 from .errors import SovereignError
 from .model_files import load_model_file
 from .pages import record_page
-from .public_record import Inputs, build_record
+from .public_record import Inputs, build_record, uncertainty_disclosure
 from .relevance import MODEL_FILE as RELEVANCE_FILE
 from .report_md import abstract, render_report
 from .verifier import MODEL_FILE as VERIFIER_FILE
@@ -65,6 +65,9 @@ def render_all(inp: Inputs, schema: dict[str, Any], where: str) -> tuple[str, st
     record["provenance"]["report_artifact"]["sha256"] = hashlib.sha256(
         report.encode("utf-8")
     ).hexdigest()
+    record["quality_dimensions"]["uncertainty_disclosure"] = uncertainty_disclosure(
+        inp.summary, report, record["retrieval"]["verified"]
+    )
     check_record(record, schema, where)
     record_json = json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     page = record_page(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .public_record import gap_marker
 from .tribunal import Summary
 
 MONTHS = (
@@ -90,7 +91,18 @@ def abstract(
         g["finding"].removesuffix(" (disclosed)") for g in gaps if g["criterion"] in NOT_SHOWN
     ]
     does_not = f" It does not show: {' '.join(not_shown)}" if not_shown else ""
-    return f"{head} {shows}{does_not} {verdict}"
+    caveats = [
+        g["finding"].removesuffix(" (disclosed)")
+        for g in gaps
+        if g["criterion"] in ("single_source", "contradictions")
+    ]
+    unverified = len(claims) - len(verified)
+    if unverified:
+        caveats.append(
+            f"{unverified} of {len(claims)} extracted claims are unverified and support nothing."
+        )
+    caveat = f" Caveats: {' '.join(caveats)}" if caveats else ""
+    return f"{head} {shows}{does_not}{caveat} {verdict}"
 
 
 def _methodology(record: dict[str, Any]) -> list[str]:
@@ -120,8 +132,7 @@ def _uncertainties(record: dict[str, Any], claims: list[dict], summary: Summary)
     for g in _gaps(summary):
         evidence = ", ".join(g["evidence"][:8]) + (" …" if len(g["evidence"]) > 8 else "")
         out.append(
-            f"{g['role']} ({g['severity']}, {g['criterion']}): {g['finding']}"
-            + (f" Evidence: {evidence}." if evidence else "")
+            f"{gap_marker(g)}: {g['finding']}" + (f" Evidence: {evidence}." if evidence else "")
         )
     unverified = [c for c in claims if not c["verified"]]
     if unverified:

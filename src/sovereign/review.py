@@ -30,6 +30,7 @@ def settings_from_config(config: dict[str, Any]) -> Settings:
         fatal_cap=float(r["fatal_cap"]),
         disclosed_factor=float(r["disclosed_factor"]),
         answer_coverage=float(r["answer_coverage"]),
+        entity_fatal_share=float(r["entity_fatal_share"]),
         filter_threshold=float(config["filter"]["threshold"]),
         # the threshold the claims stage applied: the shipped relevance model's own
         relevance_threshold=float(load_relevance_model().threshold),

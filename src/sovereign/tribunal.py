@@ -30,11 +30,14 @@ from typing import Any
 
 from .coverage import (
     QuestionTerms,
+    entity_share,
     missing_entities,
     missing_terms,
     part_coverage,
     question_terms,
 )
+from .errors import InputFileError
+from .text import fold
 
 ROLES = ("SKEPTIC", "VALIDATOR", "SYNTHESIZER")
 TRIBUNAL = "TRIBUNAL"
@@ -42,7 +45,7 @@ VERDICTS = ("PUBLISH", "REVISE", "REJECT")
 SEVERITIES = ("info", "minor", "major", "fatal")
 # Gaps that leave the question unanswered: saying so does not make the synthesis any better.
 UNFIXABLE_BY_DISCLOSURE = frozenset(
-    {"no_claims", "no_relevant_claims", "no_verified_claims", "no_statements"}
+    {"no_claims", "no_relevant_claims", "no_verified_claims", "no_statements", "missing_entities"}
 )
 
 
@@ -56,6 +59,7 @@ class Settings:
     fatal_cap: float = 1.0
     disclosed_factor: float = 0.5
     answer_coverage: float = 0.5
+    entity_fatal_share: float = 0.5
     relevance_threshold: float = 0.12
     filter_threshold: float = 0.15
     weights: dict[str, float] = field(
@@ -193,7 +197,9 @@ def skeptic(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings) -> 
     gone = missing_entities(terms.entities, texts)
     if gone:
         share = len(gone) / len(terms.entities)
-        fatal = kept and len(gone) == len(terms.entities)
+        # Half or more of the named subjects absent from every kept source: the sources are
+        # about something else (the seeds' failure), whatever else they match.
+        fatal = bool(kept) and share >= s.entity_fatal_share
         findings.append(
             Finding(
                 "missing_entities",
@@ -430,16 +436,22 @@ def _consistent(claim: dict[str, Any], s: Settings) -> bool:
 
 def synthesizer(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings) -> RoleReview:
     titles = {p["arxiv_id"]: p["title"] for p in ev.papers}
+    sources = {p["arxiv_id"]: fold(_paper_text(p)) for p in ev.papers}
     findings = []
     credits = []
-    for text, part_terms in terms.parts:
+    for number, (text, part_terms) in enumerate(terms.parts):
+        entities = terms.part_entities[number] if terms.part_entities else ()
         candidates = []
         for claim in syn.claims:
             if not (claim["verified"] or claim["relevant"]):
                 continue
             text_of = f"{titles.get(claim['arxiv_id'], '')}\n{claim['claim']}"
             cover = part_coverage(part_terms, text_of)
-            credit = min(1.0, cover / s.answer_coverage) * (1.0 if claim["verified"] else 0.5)
+            # A claim answers a part about named things only as far as its paper names them.
+            named = entity_share(entities, sources.get(claim["arxiv_id"], ""))
+            credit = (
+                min(1.0, cover / s.answer_coverage) * named * (1.0 if claim["verified"] else 0.5)
+            )
             candidates.append((-credit, not claim["verified"], claim["claim_id"]))
         best = None
         if candidates:
@@ -631,7 +643,29 @@ class Summary:
         return [f for f in self.findings[self.final_round] if f["severity"] == "fatal"]
 
 
-def summary_from_rows(rows: list[dict[str, Any]]) -> Summary:
+def summary_from_rows(rows: list[dict[str, Any]], where: str = "reviews.parquet") -> Summary:
+    """The tribunal's outcome from its rows; rows that lack a score, verdict or policy are
+    refused (InputFileError naming the file), never half-read."""
+    summary = _summary(rows)
+    problem = None
+    if not summary.verdict or not summary.policy:
+        problem = "it has no verdict or policy row"
+    else:
+        for rnd, scores in sorted(summary.scores.items()):
+            lacking = [r for r in (*ROLES, "OVERALL") if r not in scores]
+            if lacking:
+                problem = f"round {rnd} has no score for {', '.join(lacking)}"
+                break
+    if problem:
+        raise InputFileError(
+            where,
+            f"not a complete tribunal review: {problem}",
+            "delete it and run again (the review stage writes it whole)",
+        )
+    return summary
+
+
+def _summary(rows: list[dict[str, Any]]) -> Summary:
     scores: dict[int, dict[str, float]] = {}
     findings: dict[int, list[dict[str, Any]]] = {}
     revision, dropped, verdict, policy, reasons = None, [], "", "", []
