@@ -41,7 +41,11 @@ try:
     # Checked before any job runs: an edited history stops the run with the line named, and no
     # record is rebuilt (or deleted) from it.
     CORRECTIONS, _warnings = correction_files(
-        config["corrections"], QUESTIONS, config["results"]
+        config["corrections"],
+        QUESTIONS,
+        config["results"],
+        # published records are read once, by the process that plans the run
+        check_records=workflow.is_main_process,
     )
     for _warning in _warnings:
         print(f"sovereign: warning: {_warning}", file=sys.stderr)

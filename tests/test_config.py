@@ -169,3 +169,90 @@ def test_more_config_mistakes(tmp_path):
         check(config)
     with pytest.raises(ConfigError, match="search.contact"):
         check(base(tmp_path, contact="naïve\n"))
+
+
+# --- review thresholds that only make sense together ---------------------------------------------
+
+
+def with_review(tmp_path, **review):
+    config = base(tmp_path)
+    config["review"] = review
+    return config
+
+
+def test_review_defaults_are_consistent_and_filled(tmp_path):
+    review = check(base(tmp_path))["review"]
+    assert review["entity_fatal_share"] == 0.5
+    assert (review["reject_below"], review["publish_at"]) == (5.0, 6.5)
+    assert review["weights"] == {"SKEPTIC": 0.35, "VALIDATOR": 0.25, "SYNTHESIZER": 0.4}
+
+
+def test_all_review_weights_zero_is_refused(tmp_path):
+    weights = {"SKEPTIC": 0, "VALIDATOR": 0, "SYNTHESIZER": 0}
+    with pytest.raises(ConfigError) as err:
+        check(with_review(tmp_path, weights=weights))
+    assert err.value.where == "config/config.yaml: review.weights"
+    assert "all three weights are 0" in err.value.problem
+    assert "positive weight" in err.value.fix
+
+
+def test_one_positive_review_weight_is_enough(tmp_path):
+    only = {"SKEPTIC": 0, "VALIDATOR": 0, "SYNTHESIZER": 0.1}
+    assert check(with_review(tmp_path, weights=only))["review"]["weights"] == only
+    # a partial mapping keeps the others' defaults: not all zero
+    partial = check(with_review(tmp_path, weights={"SKEPTIC": 0, "VALIDATOR": 0}))
+    assert partial["review"]["weights"]["SYNTHESIZER"] == 0.4
+
+
+@pytest.mark.parametrize(
+    "review, says",
+    [
+        ({"reject_below": 7}, "7 is above review.publish_at 6.5"),  # default publish_at
+        ({"publish_at": 4}, "5 is above review.publish_at 4"),  # default reject_below
+        ({"reject_below": 6.6, "publish_at": 6.5}, "6.6 is above review.publish_at 6.5"),
+    ],
+)
+def test_reject_below_above_publish_at_is_refused(tmp_path, review, says):
+    with pytest.raises(ConfigError) as err:
+        check(with_review(tmp_path, **review))
+    assert err.value.where == "config/config.yaml: review.reject_below"
+    assert err.value.problem == says
+    assert "reject_below <= publish_at" in err.value.fix
+    assert err.value.message.startswith("config/config.yaml: review.reject_below: ")
+
+
+@pytest.mark.parametrize("review", [{"reject_below": 6.5}, {"reject_below": 0, "publish_at": 0}])
+def test_reject_below_equal_to_publish_at_is_allowed(tmp_path, review):
+    config = check(with_review(tmp_path, **review))
+    assert config["review"]["reject_below"] == config["review"]["publish_at"]
+
+
+def test_review_errors_name_the_overlay_that_set_the_value(tmp_path):
+    overlay = {"review": {"reject_below": 9}}
+    config = with_review(tmp_path, **overlay["review"])
+    sources = [("--config", {}), ("strict.yaml", overlay), ("config/config.yaml", {})]
+    with pytest.raises(ConfigError) as err:
+        check(config, sources)
+    assert err.value.where == "strict.yaml: review.reject_below"
+    overlay = {"review": {"weights": {"SKEPTIC": 0, "VALIDATOR": 0, "SYNTHESIZER": 0}}}
+    config = with_review(tmp_path, **overlay["review"])
+    sources = [("zero.yaml", overlay), ("config/config.yaml", {})]
+    with pytest.raises(ConfigError, match=r"^zero\.yaml: review\.weights: all three weights"):
+        check(config, sources)
+
+
+@pytest.mark.parametrize(
+    ("share", "says"),
+    [
+        (0, "0 is less than or equal to the minimum of 0"),
+        (1.5, "1.5 is greater than the maximum of 1"),
+        ("half", "'half' is not of type 'number'"),
+    ],
+)
+def test_entity_fatal_share_is_a_share_above_zero(tmp_path, share, says):
+    with pytest.raises(ConfigError) as err:
+        check(with_review(tmp_path, entity_fatal_share=share))
+    assert err.value.where == "config/config.yaml: review.entity_fatal_share"
+    assert says in err.value.problem
+    assert "use a number of at most 1 greater than 0" in err.value.fix
+    assert check(with_review(tmp_path, entity_fatal_share=1))["review"]["entity_fatal_share"] == 1

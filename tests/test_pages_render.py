@@ -8,7 +8,9 @@ failed one (no kept paper, no claim, a fatal finding).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import html
 import json
 import os
 import re
@@ -21,7 +23,11 @@ import pytest
 
 from browser import open_page, requires_chromium
 from sovereign import public_record
+from sovereign.corrections import append_correction, check_published, head_sha256, read_corrections
+from sovereign.errors import InputFileError
+from sovereign.expand import expand
 from sovereign.pages import DISCLAIMERS, SECTIONS, index_page, record_page
+from sovereign.publish import check_record, render_all
 from sovereign.tribunal import Evidence, Settings, outcome_rows, run_tribunal, summary_from_rows
 
 REPO = Path(__file__).resolve().parent.parent
@@ -94,9 +100,18 @@ def _claim(paper, sentence, idx, verified, confidence, relevance, label="NEUTRAL
     }
 
 
-def build(question: str = QUESTION, kind: str = "good", qid: str = "q", corrections=()):
-    """(record, papers, claims, reviews) for a question: `good` (2 kept papers, 3 claims, one
-    round), `weak` (nothing relevant: a revision round) or `none` (nothing kept, no claim)."""
+def inputs(
+    question: str = QUESTION,
+    kind: str = "good",
+    qid: str = "q",
+    corrections=(),
+    *,
+    ungrounded: bool = False,
+    **extra,
+) -> public_record.Inputs:
+    """The report stage's inputs for a question: `good` (2 kept papers, 3 claims, one round),
+    `weak` (nothing relevant: a revision round) or `none` (nothing kept, no claim). `ungrounded`
+    makes every claim ungrounded (so unverified); `extra` goes to Inputs (e.g. the head hash)."""
     p1 = _paper(
         "2401.00001",
         "Expert pruning for <b>mixture-of-experts</b> LLMs",
@@ -124,28 +139,35 @@ def build(question: str = QUESTION, kind: str = "good", qid: str = "q", correcti
     else:
         papers = [p3, dict(p2, kept=False, tfidf_score=0.1)]
         claims = []
+    if ungrounded:
+        claims = [dict(c, grounded=False, verified=False, confidence=0.0) for c in claims]
     hits = [
         {"query_index": i % 2, "arxiv_id": p["arxiv_id"], "ledger_key": f"k{i}", "source_ref": None}
         for i, p in enumerate(papers)
     ]
     outcome = run_tribunal(Evidence(question, hits, papers, claims), Settings())
     reviews = outcome_rows(qid, outcome)
-    record = public_record.build_record(
-        public_record.Inputs(
-            qid,
-            question,
-            "2026-07-31",
-            hits,
-            papers,
-            claims,
-            summary_from_rows(reviews),
-            list(corrections),
-            SETTINGS,
-            {"report.md": "0" * 64, "claims.parquet": "a" * 64, "filtered.parquet": "b" * 64},
-            {"pandas": "3.1.1", "pyarrow": "21.0.0"},
-        )
+    return public_record.Inputs(
+        qid,
+        question,
+        "2026-07-31",
+        hits,
+        papers,
+        claims,
+        summary_from_rows(reviews),
+        list(corrections),
+        SETTINGS,
+        {"report.md": "0" * 64, "claims.parquet": "a" * 64, "filtered.parquet": "b" * 64},
+        {"pandas": "3.1.1", "pyarrow": "21.0.0"},
+        reviews=reviews,
+        **extra,
     )
-    return record, papers, claims, reviews
+
+
+def build(question: str = QUESTION, kind: str = "good", qid: str = "q", corrections=(), **kw):
+    """(record, papers, claims, reviews) for a question (see `inputs`)."""
+    inp = inputs(question, kind, qid, corrections, **kw)
+    return public_record.build_record(inp), inp.papers, inp.claims, inp.reviews
 
 
 def render(question: str = QUESTION, kind: str = "good", **kw) -> str:
@@ -349,9 +371,12 @@ def test_quality_dimensions_show_rule_and_measured(pages):
         page.index('<section id="dimensions">') : page.index('<section id="corrections">')
     ]
     for dim in record["quality_dimensions"].values():
-        assert dim["rule"].replace(">", "&gt;") in section
+        # as the page escapes it (the rules hold "report's" and ">=")
+        assert html.escape(dim["rule"], quote=True) in section
         level = dim["level"]
         assert f'<span class="badge level-{level.lower()}">{level}</span>' in section
+    rules = [d["rule"] for d in record["quality_dimensions"].values()]
+    assert any("'" in r for r in rules) and any(">" in r for r in rules)
     assert "<li>Verified claims: 2</li>" in section
     assert "<li>Gate 2 status: UNVERIFIED</li>" in section
     assert "<li>Search replayable: yes</li>" in section
@@ -442,6 +467,296 @@ def test_empty_index_says_so(pages):
     page = pages["empty"]
     assert "No records have been published yet." in page
     assert "<table" not in page and "</html>" in page
+
+
+# --- the public record's rules ------------------------------------------------------------------
+
+SCHEMA = json.loads((REPO / "config/schemas/record.schema.json").read_text(encoding="utf-8"))
+METHODS = {
+    "search": {"backend": "snapshot", "max_results": 50},
+    "embed": {"backend": "hashing", "model": "none", "dimension": 0},
+    "verifier": {"macro_f1": 0.5, "relevance_auc": 0.7, "relevance_threshold": 0.12},
+    "review": {
+        "weights": {"SKEPTIC": 0.35, "VALIDATOR": 0.25, "SYNTHESIZER": 0.4},
+        "revise_below": 6.5,
+    },
+}
+ERRATUM = {"seq": 1, "date": "2026-08-01", "kind": "erratum", "summary": "A typo in claim 1."}
+RETRACTION = {
+    "seq": 2,
+    "date": "2026-08-03",
+    "kind": "retraction",
+    "summary": "The kept papers were withdrawn.",
+}
+LATER = {"seq": 3, "date": "2026-08-04", "kind": "clarification", "summary": "A note."}
+STAGES = ("raw", "filtered", "embeddings", "claims", "reviews")
+
+
+def complete(inp: public_record.Inputs) -> public_record.Inputs:
+    """Inputs as the report stage has them: every stage file hashed and the methods it quotes,
+    so the record passes its schema."""
+    artifacts = {"report.md": "0" * 64, **{f"{k}.parquet": "c" * 64 for k in STAGES}}
+    return dataclasses.replace(
+        inp,
+        settings={**SETTINGS, "methods": METHODS},
+        artifacts=artifacts,
+        versions=public_record.package_versions(),
+    )
+
+
+def schema_checked(record: dict) -> dict:
+    check_record(record, SCHEMA, "record.json")
+    return record
+
+
+def final_gaps(summary):
+    return [
+        f
+        for f in summary.findings[summary.final_round]
+        if f["severity"] in ("minor", "major", "fatal")
+    ]
+
+
+def uncertainties(*lines: str) -> str:
+    """A report with an Uncertainties section holding `lines`, between two other sections."""
+    return (
+        "# Report\n\n## 3 Results\n\nSee below.\n\n## 4 Uncertainties\n\n"
+        + "".join(f"- {line}: found.\n" for line in lines)
+        + "\n## 5 Extracted Claims\n\n| Claim |\n"
+    )
+
+
+def test_gap_marker_is_role_severity_and_criterion():
+    finding = {"role": "SKEPTIC", "severity": "minor", "criterion": "low_relevance", "seq": 3}
+    assert public_record.gap_marker(finding) == "SKEPTIC (minor, low_relevance)"
+
+
+def test_uncertainty_disclosure_is_measured_on_the_reports_uncertainties():
+    summary = inputs().summary  # final round: SKEPTIC minor low_relevance and major
+    gaps = final_gaps(summary)  # single_source (only 2401.00001 names LLMs), VALIDATOR minor
+    markers = [public_record.gap_marker(g) for g in gaps]  # unverified_presented
+    assert markers == [
+        "SKEPTIC (minor, low_relevance)",
+        "SKEPTIC (major, single_source)",
+        "VALIDATOR (minor, unverified_presented)",
+    ]
+    lines = [public_record.gap_line(g) for g in gaps]
+    assert lines[0] == f"{markers[0]}: {gaps[0]['finding']}"
+
+    def measured(report, verified=2):
+        got = public_record.uncertainty_disclosure(summary, report, verified)
+        m = got["measured"]
+        return got["level"], m["gaps_found"], m["disclosed"], m["undisclosed"], m["verified_claims"]
+
+    # every gap named, a verified claim: HIGH; nothing verified: MEDIUM
+    assert measured(uncertainties(*lines)) == ("HIGH", 3, 3, 0, 2)
+    assert measured(uncertainties(*lines), verified=0) == ("MEDIUM", 3, 3, 0, 0)
+    # one gap not named: LOW, whatever is verified
+    assert measured(uncertainties(*lines[:2])) == ("LOW", 3, 2, 1, 2)
+    assert measured(uncertainties(*lines[1:]), verified=0) == ("LOW", 3, 2, 1, 0)
+    # the marker alone, or with another severity, does not disclose the finding
+    assert measured(uncertainties(*markers))[2] == 0
+    other = lines[0].replace("(minor, low_relevance)", "(major, low_relevance)")
+    assert measured(uncertainties(other, *lines[1:]))[2] == 2
+    # outside the Uncertainties section, it is not disclosed
+    elsewhere = "## 3 Results\n\n" + "\n".join(lines) + "\n\n" + uncertainties()
+    assert measured(elsewhere) == ("LOW", 3, 0, 3, 2)
+    after = uncertainties() + "\n".join(lines) + "\n"
+    assert measured(after) == ("LOW", 3, 0, 3, 2)
+    # no report (build_record, before the report exists), or one without the section: none
+    assert measured(None) == ("LOW", 3, 0, 3, 2)
+    assert measured("\n".join(lines)) == ("LOW", 3, 0, 3, 2)
+    assert public_record.uncertainty_disclosure(summary, None, 2)["rule"].startswith(
+        "HIGH: every gap the tribunal found is named in the report's uncertainties"
+    )
+
+
+def test_uncertainty_disclosure_counts_only_the_final_rounds_gaps():
+    summary = inputs(NASTY, "weak").summary
+    assert summary.final_round == 1
+    rounds = {f["round"] for r in summary.findings.values() for f in r}
+    assert rounds == {0, 1}
+    gaps = final_gaps(summary)
+    assert [public_record.gap_marker(g) for g in gaps] == [
+        "SKEPTIC (major, missing_terms)",
+        "SKEPTIC (major, no_relevant_claims)",
+        "VALIDATOR (major, no_statements)",
+        "SYNTHESIZER (major, part_unanswered)",
+    ]
+    lines = [public_record.gap_line(g) for g in gaps]
+    # round 0 had unverified_presented instead of no_statements: naming it discloses nothing
+    round0 = [f for f in summary.findings[0] if f["criterion"] == "unverified_presented"]
+    assert round0
+    named = uncertainties(public_record.gap_line(round0[0]), *lines[:2], lines[3])
+    got = public_record.uncertainty_disclosure(summary, named, 0)
+    assert (got["level"], got["measured"]["disclosed"], got["measured"]["undisclosed"]) == (
+        "LOW",
+        3,
+        1,
+    )
+    got = public_record.uncertainty_disclosure(summary, uncertainties(*lines), 0)
+    assert got["measured"]["gaps_found"] == 4
+    assert (got["level"], got["measured"]["undisclosed"]) == ("MEDIUM", 0)
+    # with no gap at all, nothing is undisclosed, even without a report
+    final = summary.final_round
+    clean = dataclasses.replace(
+        summary,
+        findings={
+            **summary.findings,
+            final: [dict(f, severity="info") for f in final_gaps(summary)],
+        },
+    )
+    assert public_record.uncertainty_disclosure(clean, None, 1)["level"] == "HIGH"
+    assert public_record.uncertainty_disclosure(clean, None, 0)["level"] == "MEDIUM"
+    assert public_record.uncertainty_disclosure(clean, None, 1)["measured"]["gaps_found"] == 0
+
+
+@pytest.mark.parametrize("kind, verified, level", [("good", 2, "HIGH"), ("weak", 0, "MEDIUM")])
+def test_render_all_measures_disclosure_on_the_rendered_report(kind, verified, level):
+    question = QUESTION if kind == "good" else NASTY
+    inp = complete(inputs(question, kind))
+    # build_record alone has no report: every gap counts as undisclosed
+    alone = public_record.build_record(inp)["quality_dimensions"]["uncertainty_disclosure"]
+    gaps = len(final_gaps(inp.summary))
+    assert alone["level"] == "LOW"
+    assert alone["measured"] == {
+        "gaps_found": gaps,
+        "disclosed": 0,
+        "undisclosed": gaps,
+        "verified_claims": verified,
+    }
+    report, record_json, page = render_all(inp, SCHEMA, "results/q/record.json")
+    section = report.split("## 4 Uncertainties", 1)[1].split("\n## ", 1)[0]
+    for gap in final_gaps(inp.summary):
+        assert public_record.gap_marker(gap) in section
+    record = json.loads(record_json)
+    dim = record["quality_dimensions"]["uncertainty_disclosure"]
+    assert dim["level"] == level
+    assert dim["measured"] == {
+        "gaps_found": gaps,
+        "disclosed": gaps,
+        "undisclosed": 0,
+        "verified_claims": verified,
+    }
+    assert (
+        record["provenance"]["report_artifact"]["sha256"]
+        == hashlib.sha256(report.encode("utf-8")).hexdigest()
+    )
+    dims = page[page.index('<section id="dimensions">') : page.index('<section id="corrections">')]
+    row = dims[dims.index("Uncertainty disclosure") :]
+    assert f'<span class="badge level-{level.lower()}">{level}</span>' in row[: row.index("</tr>")]
+
+
+def test_retrieval_counts_the_queries_sent_not_those_that_found_something():
+    # the hits came back from queries 0 and 1 only; four were sent
+    record = build()[0]
+    assert len(expand(QUESTION)) == 4
+    assert record["retrieval"]["queries"] == 4
+    assert record["retrieval"]["hits"] == 3
+    # no hit at all: still four queries sent
+    inp = dataclasses.replace(inputs("Who routes the experts?", "none"), hits=[])
+    assert public_record.build_record(inp)["retrieval"]["queries"] == 4
+
+
+@pytest.mark.parametrize(
+    "corrections, status, tier",
+    [
+        ((), "CURRENT", "Reviewed synthesis"),
+        ((ERRATUM,), "CORRECTED", "Reviewed synthesis"),
+        ((ERRATUM, RETRACTION), "RETRACTED", "Retracted"),
+        ((ERRATUM, RETRACTION, LATER), "RETRACTED", "Retracted"),  # a later note lifts nothing
+    ],
+)
+def test_a_retraction_retracts_the_record(corrections, status, tier):
+    record = build(corrections=corrections)[0]
+    assert record["review"]["score"] >= SETTINGS["publish_at"]  # the score alone would publish
+    c = record["correction_record"]
+    assert (c["status"], c["count"]) == (status, len(corrections))
+    assert [e["seq"] for e in c["corrections"]] == [e["seq"] for e in corrections]
+    t = record["quality_tier"]
+    assert t["tier"] == tier and t["score"] == record["review"]["score"]
+    if tier == "Retracted":
+        assert t["basis"] == (
+            "Retracted on 2026-08-03 (correction 2): The kept papers were withdrawn."
+        )
+    else:
+        assert t["basis"] == "Review score is at least 6.5 after the automated tribunal."
+    # the schema knows the new status and tier
+    schema_checked(public_record.build_record(complete(inputs(corrections=corrections))))
+
+
+def test_a_retracted_record_renders_and_is_counted_as_retracted():
+    record, papers, claims, reviews = build(corrections=[ERRATUM, RETRACTION], qid="r")
+    page = record_page(record, papers, claims, reviews, ABSTRACT)
+    tier = page[page.index('<section id="tier">') : page.index('<section id="dimensions">')]
+    assert "Retracted" in tier
+    assert html.escape(
+        "Retracted on 2026-08-03 (correction 2): The kept papers were withdrawn."
+    ) in (tier)
+    assert "Reviewed synthesis" not in tier
+    corrections = page[page.index('<section id="corrections">') :]
+    assert "RETRACTED" in corrections
+    index = index_page([("r/record.html", record), ("q/record.html", build()[0])])
+    assert (
+        "2 questions: 1 Reviewed synthesis, 0 Provisional, 0 Quarantine candidate, 1 Retracted."
+        in (index)
+    )
+
+
+def test_the_record_quotes_the_head_of_the_correction_file(tmp_path):
+    path = tmp_path / "corrections" / "q.jsonl"
+    append_correction(path, date="2026-08-01", kind="erratum", summary="A typo in claim 1.")
+    append_correction(path, date="2026-08-02", kind="clarification", summary="A note.")
+    head = head_sha256(path)
+    last = path.read_text(encoding="utf-8").splitlines()[-1]
+    assert head == hashlib.sha256(last.encode("utf-8")).hexdigest()
+    inp = complete(inputs(corrections=read_corrections(path), corrections_head=head))
+    record = schema_checked(public_record.build_record(inp))
+    assert record["correction_record"]["head_sha256"] == head
+    assert record["correction_record"]["count"] == 2
+    # published, the record holds the file: unchanged passes, its last line edited does not
+    published = tmp_path / "results" / "q" / "record.json"
+    published.parent.mkdir(parents=True)
+    published.write_text(json.dumps(record), encoding="utf-8")
+    check_published(path, published)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("A note.", "Another note."), encoding="utf-8"
+    )
+    assert len(read_corrections(path)) == 2  # the chain cannot see it
+    with pytest.raises(InputFileError) as caught:
+        check_published(path, published)
+    assert caught.value.where == f"{path}, line 2"
+    # no correction file: the genesis hash
+    assert build()[0]["correction_record"]["head_sha256"] == "0" * 64
+
+
+def test_provenance_has_a_quality_guide_and_no_ledger_path(pages):
+    record = build()[0]
+    prov = record["provenance"]
+    assert prov["quality_guide"] == public_record.QUALITY_GUIDE
+    assert set(prov["ledger"]) == {"search_entries", "search_keys_sha256", "snapshot_files"}
+    assert prov["ledger"]["search_entries"] == 3  # k0, k1, k2
+    section = pages["good"][pages["good"].index('<section id="provenance">') :]
+    assert html.escape(public_record.QUALITY_GUIDE) in section
+    assert ">Directory<" not in section
+
+
+@pytest.mark.parametrize(
+    "kind, ungrounded, source",
+    [
+        ("good", True, "none (no claim is grounded in its source span)"),
+        ("none", False, "none (no claim was extracted from the kept sources)"),
+        ("good", False, "parsed source sections (arXiv abstracts, sentence spans)"),
+    ],
+)
+def test_the_claim_record_source_says_why_there_is_none(kind, ungrounded, source):
+    question = QUESTION if kind == "good" else "Who routes the experts?"
+    record = build(question, kind, ungrounded=ungrounded)[0]
+    v = record["verification"]
+    assert v["claim_record_source"] == source
+    assert v["level"] == ("L2" if source.startswith("parsed") else "L1")
+    assert v["source_grounded_claims"] == (3 if v["level"] == "L2" else 0)
+    assert record["retrieval"]["claims"] == (3 if kind == "good" else 0)
 
 
 @requires_chromium

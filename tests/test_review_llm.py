@@ -10,6 +10,7 @@ import re
 import pytest
 
 from fake_llm import DEAD_URL, FakeLlm
+from sovereign import review as review_module
 from sovereign import schemas
 from sovereign.coverage import question_terms
 from sovereign.errors import LedgerMiss, NetworkError
@@ -17,6 +18,7 @@ from sovereign.ledger import Ledger, request_key
 from sovereign.llm import LLM_SERVICE, prompt_sha256
 from sovereign.llm_review import messages_for
 from sovereign.parquet_io import write_table
+from sovereign.relevance import load_relevance_model
 from sovereign.review import brief, llm_client, llm_reviewer, settings_from_config
 from sovereign.tribunal import (
     TRIBUNAL,
@@ -31,9 +33,11 @@ from sovereign.tribunal import (
 
 # --- builders -----------------------------------------------------------------------------------
 
+# Three entities, one (PubMed) in no source: a third, a deduction (half or more would be fatal;
+# see tests/test_tribunal.py, whose Q_GAPS this is).
 QUESTION = (
     "Does sparse attention reduce memory use on BookSum and PubMed, and how does it affect "
-    "summary quality and energy cost?"
+    "summary quality on ROUGE and energy cost?"
 )
 A, B = "2401.00001", "2401.00002"
 
@@ -104,8 +108,8 @@ def evidence(rows=None):
 
 
 # The scripted LLM: a fixed score per role, so each blend is known. With the rules' round-0
-# scores (3.85, 7.75, 7.5) every 50/50 blend is 5.0.
-LLM_SCORES = {"SKEPTIC": 6.15, "VALIDATOR": 2.25, "SYNTHESIZER": 2.5}
+# scores (4.6, 7.75, 5.0; worked out in tests/test_tribunal.py) every 50/50 blend is 5.0.
+LLM_SCORES = {"SKEPTIC": 5.4, "VALIDATOR": 2.25, "SYNTHESIZER": 5.0}
 
 
 def role_of(body) -> str:
@@ -179,7 +183,9 @@ def test_each_role_score_is_the_blend_of_rules_and_llm(fake, tmp_path):
     first = outcome.rounds[0]
     assert [r.score for r in first.reviews] == [5.0, 5.0, 5.0]
     assert first.overall == 5.0
-    assert outcome.final.overall == 5.4  # 0.35 x 6.725 + 0.25 x 6.125 + 0.4 x 3.75
+    # Round 1's rules give 7.01, 10.0, 2.5: blends 6.21 (6.205 rounded to 2 places), 6.125 and
+    # 3.75; 0.35 x 6.21 + 0.25 x 6.125 + 0.4 x 3.75 = 2.1735 + 1.53125 + 1.5 = 5.20475.
+    assert outcome.final.overall == 5.2
     assert (outcome.verdict, outcome.policy) == ("REVISE", "ESCALATE_TO_OWNER")
     # The revision is the rules' (LLM findings are info): same claims kept as without the LLM.
     plain = run_tribunal(ev, s)
@@ -272,7 +278,8 @@ def test_an_answer_that_is_no_review_fails_naming_the_role(tmp_path):
     assert "no JSON object with a score" in caught.value.problem
 
 
-@pytest.mark.parametrize("weight, skeptic", [(0.0, 3.85), (1.0, 6.15), (0.25, 4.425)])
+# The rules' SKEPTIC 4.6 and the LLM's 5.4: 0.75 x 4.6 + 0.25 x 5.4 = 4.8.
+@pytest.mark.parametrize("weight, skeptic", [(0.0, 4.6), (1.0, 5.4), (0.25, 4.8)])
 def test_the_weight_sets_the_blend(fake, tmp_path, weight, skeptic):
     outcome, _ = tribunal_with_llm(section(fake.url, weight=weight), tmp_path / "ledger")
     first = outcome.rounds[0]
@@ -340,6 +347,7 @@ def test_settings_from_config():
             "fatal_cap": 0.5,
             "disclosed_factor": 0.25,
             "answer_coverage": 0.6,
+            "entity_fatal_share": 0.75,
             "weights": {"VALIDATOR": 1, "SYNTHESIZER": 2, "SKEPTIC": 1},
             "policy": {
                 "REVISE": "HOLD",
@@ -358,7 +366,9 @@ def test_settings_from_config():
         fatal_cap=0.5,
         disclosed_factor=0.25,
         answer_coverage=0.6,
+        entity_fatal_share=0.75,
         filter_threshold=0.2,
+        relevance_threshold=load_relevance_model().threshold,
         weights={"SKEPTIC": 1.0, "SYNTHESIZER": 2.0, "VALIDATOR": 1.0},
         policy={
             "PUBLISH": "PUBLISH",
@@ -370,3 +380,60 @@ def test_settings_from_config():
     assert all(isinstance(v, float) for v in s.weights.values())
     assert list(s.weights) == sorted(s.weights)  # sorted: the same on every run
     assert isinstance(s.revise_below, float)
+    assert isinstance(s.entity_fatal_share, float)
+
+
+def _config(**review):
+    return {
+        "filter": {"threshold": 0.15},
+        "review": {
+            "revise_below": 6.5,
+            "publish_at": 6.5,
+            "reject_below": 5,
+            "fatal_cap": 1,
+            "disclosed_factor": 0.5,
+            "answer_coverage": 0.5,
+            "entity_fatal_share": 0.5,
+            "weights": {"SKEPTIC": 0.35, "VALIDATOR": 0.25, "SYNTHESIZER": 0.4},
+            "policy": {"PUBLISH": "PUBLISH", "REVISE": "HOLD", "REJECT": "HOLD", "fatal": "HOLD"},
+            **review,
+        },
+    }
+
+
+@pytest.mark.parametrize("share", [0.3, 1])
+def test_entity_fatal_share_is_read_from_the_config(share):
+    s = settings_from_config(_config(entity_fatal_share=share))
+    assert s.entity_fatal_share == float(share)
+    assert isinstance(s.entity_fatal_share, float)
+
+
+def test_relevance_threshold_is_the_shipped_relevance_models(monkeypatch):
+    """The claims stage decided `relevant` at the model's threshold, so the tribunal must check
+    against that one, not a default of its own (here the model says 0.37)."""
+
+    class Model:
+        threshold = 0.37
+
+    monkeypatch.setattr(review_module, "load_relevance_model", lambda: Model())
+    assert settings_from_config(_config()).relevance_threshold == 0.37
+    monkeypatch.undo()
+    shipped = load_relevance_model().threshold
+    assert settings_from_config(_config()).relevance_threshold == float(shipped)
+
+
+def test_a_fatal_rule_review_is_not_lifted_by_the_llm(fake, tmp_path):
+    """With half of the question's entities in no source (BookSum and PubMed, PubMed missing)
+    SKEPTIC is fatal: the LLM's 5.4 is not blended in, and the overall stays capped."""
+    half = (
+        "Does sparse attention reduce memory use on BookSum and PubMed, and how does it affect "
+        "summary quality and energy cost?"
+    )
+    ev = Evidence(half, [{"arxiv_id": A}, {"arxiv_id": B}], [PA, PB], claims())
+    outcome, _ = tribunal_with_llm(section(fake.url), tmp_path / "ledger", ev)
+    (only,) = outcome.rounds  # fatal: no revision round
+    skeptic = only.reviews[0]
+    assert skeptic.role == "SKEPTIC" and skeptic.fatal and skeptic.score == 0.0
+    assert skeptic.reviewer == "rules+llm:m"  # the LLM was asked, its score not used
+    assert only.overall == Settings().fatal_cap
+    assert (outcome.verdict, outcome.policy) == ("REJECT", "ESCALATE_TO_OWNER")

@@ -12,6 +12,7 @@ import pytest
 
 from sovereign import schemas
 from sovereign.coverage import (
+    entity_share,
     has_entity,
     missing_entities,
     missing_terms,
@@ -20,10 +21,12 @@ from sovereign.coverage import (
     stem,
     stems,
 )
+from sovereign.errors import InputFileError
 from sovereign.parquet_io import read_table, write_table
 from sovereign.text import fold
 from sovereign.tribunal import (
     TRIBUNAL,
+    UNFIXABLE_BY_DISCLOSURE,
     Evidence,
     RoleReview,
     Settings,
@@ -33,6 +36,7 @@ from sovereign.tribunal import (
     overall_score,
     run_tribunal,
     skeptic,
+    summary_from_rows,
     synthesizer,
     validator,
 )
@@ -40,8 +44,15 @@ from sovereign.tribunal import (
 # --- builders -----------------------------------------------------------------------------------
 
 Q = "Does sparse attention reduce memory use on BookSum, and how does it affect summary quality?"
-# Two entities, one of them (PubMed) in no source, and two terms (energy, cost) in none.
+# Three entities, one of them (PubMed) in no source (a third: below entity_fatal_share 0.5), and
+# three of its 11 terms (pubmed, energy, cost) in none. Part 1 names BookSum and PubMed, part 2
+# names ROUGE.
 Q_GAPS = (
+    "Does sparse attention reduce memory use on BookSum and PubMed, and how does it affect "
+    "summary quality on ROUGE and energy cost?"
+)
+# Two entities, one of them (PubMed) in no source: half, which is fatal at the default share.
+Q_HALF = (
     "Does sparse attention reduce memory use on BookSum and PubMed, and how does it affect "
     "summary quality and energy cost?"
 )
@@ -149,8 +160,9 @@ def good_claims():
 
 
 def gaps_claims():
-    """For Q_GAPS: one verified claim answers part 1; part 2 only by a contradicted claim; two
-    claims of B fall below the relevance threshold."""
+    """For Q_GAPS: one verified claim covers part 1 (but its paper names only BookSum of BookSum
+    and PubMed); part 2 only by a contradicted claim; two claims of B fall below the relevance
+    threshold."""
     return [
         claim(PA, 1),
         claim(PA, 2, label="CONTRADICT", contradict=B),
@@ -360,12 +372,15 @@ def test_every_entity_missing_from_the_kept_sources_is_fatal():
 
 
 def test_some_entities_missing_is_a_deduction_not_fatal():
+    # 1 of Q_GAPS's 3 entities (PubMed) in no kept source: a third, below 0.5. 4 x 1/3.
     ev = evidence([PA, PB], good_claims(), question=Q_GAPS)
     terms = question_terms(Q_GAPS)
+    assert terms.entities == ("BookSum", "PubMed", "ROUGE")
     sk = skeptic(ev, terms, Synthesis(tuple(ev.claims)), Settings())
     gone = finding(sk, "missing_entities")
-    assert (gone.severity, gone.evidence, gone.points) == ("major", ("PubMed",), 2.0)
-    assert not sk.fatal
+    assert (gone.severity, gone.evidence, gone.points) == ("minor", ("PubMed",), 1.3333)
+    assert gone.finding == "1 of the question's 3 named entities appear in no kept source: PubMed."
+    assert not sk.fatal and sk.score > 0
 
     three = "Does sparse attention reduce memory on BookSum, PubMed and arXiv?"
     pa = dict(PA, abstract=PA["abstract"] + " We also test on arXiv.")
@@ -373,6 +388,68 @@ def test_some_entities_missing_is_a_deduction_not_fatal():
     sk = skeptic(ev, question_terms(three), Synthesis(tuple(ev.claims)), Settings())
     gone = finding(sk, "missing_entities")
     assert (gone.severity, gone.evidence, gone.points) == ("minor", ("PubMed",), 1.3333)
+    assert not sk.fatal
+
+
+def test_half_the_entities_missing_from_the_kept_sources_is_fatal():
+    # Q_HALF: 1 of 2 entities (PubMed) in no kept source. 1/2 >= entity_fatal_share 0.5: fatal,
+    # though BookSum is named and both kept papers answer part of the question.
+    ev = evidence([PA, PB, PC], good_claims(), question=Q_HALF)
+    s = Settings()
+    out = run_tribunal(ev, s)
+
+    (only,) = out.rounds  # fatal: no revision can add a source
+    assert out.revision == ()
+    sk = role(only.reviews, "SKEPTIC")
+    fatal = finding(sk, "missing_entities")
+    assert (fatal.severity, fatal.evidence, fatal.points) == ("fatal", ("PubMed",), 10.0)
+    assert fatal.finding == (
+        "1 of the question's 2 named entities appear in no kept source: PubMed. The sources do "
+        "not address the question's subject."
+    )
+    assert sk.score == 0.0
+    assert weighted_mean(only.reviews, s) > s.fatal_cap
+    assert only.overall == s.fatal_cap
+    assert (out.verdict, out.policy) == ("REJECT", "ESCALATE_TO_OWNER")
+    assert any(r.startswith("fatal (missing_entities)") and "PubMed" in r for r in out.reasons)
+
+
+@pytest.mark.parametrize(
+    "question, share, severity, points",
+    [
+        # 1 of 2 missing (0.5): fatal from 0.5 down, a major deduction of 4 x 0.5 above it.
+        (Q_HALF, 0.5, "fatal", 10.0),
+        (Q_HALF, 0.6, "major", 2.0),
+        (Q_HALF, 1.0, "major", 2.0),
+        # 1 of 3 missing: fatal at exactly 1/3 (>=, not >), a minor 4 x 1/3 just above it.
+        (Q_GAPS, 1 / 3, "fatal", 10.0),
+        (Q_GAPS, 0.34, "minor", 1.3333),
+        (Q_GAPS, 0.2, "fatal", 10.0),
+    ],
+)
+def test_entity_fatal_share_comes_from_settings(question, share, severity, points):
+    ev = evidence([PA, PB], good_claims(), question=question)
+    s = Settings(entity_fatal_share=share)
+    sk = skeptic(ev, question_terms(question), Synthesis(tuple(ev.claims)), s)
+    gone = finding(sk, "missing_entities")
+    assert (gone.severity, gone.evidence, gone.points) == (severity, ("PubMed",), points)
+    assert sk.fatal == (severity == "fatal")
+    assert (sk.score == 0.0) == (severity == "fatal")
+
+
+def test_missing_entities_are_never_discounted_by_disclosure():
+    assert "missing_entities" in UNFIXABLE_BY_DISCLOSURE
+    ev = evidence([PA, PB], good_claims(), question=Q_GAPS)
+    terms, s = question_terms(Q_GAPS), Settings()
+    hidden = skeptic(ev, terms, Synthesis(tuple(ev.claims)), s)
+    disclosed = Synthesis(tuple(ev.claims), frozenset({"missing_entities", "missing_terms"}))
+    told = skeptic(ev, terms, disclosed, s)
+    # Saying a source is missing does not supply it: the same 1.3333, no "(disclosed)" ...
+    assert finding(told, "missing_entities") == finding(hidden, "missing_entities")
+    # ... while a disclosed missing term costs half: 3 x 3/11 = 0.8182, then 0.4091.
+    assert finding(hidden, "missing_terms").points == 0.8182
+    assert finding(told, "missing_terms").points == 0.4091
+    assert finding(told, "missing_terms").finding.endswith("(disclosed)")
 
 
 def test_missing_terms_are_listed_in_question_order_whatever_the_paper_order():
@@ -415,11 +492,17 @@ def test_missing_terms_without_kept_sources_name_the_retrieved_papers():
 
 
 def test_missing_terms_at_thirty_percent_are_major():
-    ev = evidence([PA, PB], good_claims(), question=Q_GAPS)
-    sk = skeptic(ev, question_terms(Q_GAPS), Synthesis(tuple(good_claims())), Settings())
+    ev = evidence([PA, PB], good_claims(), question=Q_HALF)
+    sk = skeptic(ev, question_terms(Q_HALF), Synthesis(tuple(good_claims())), Settings())
     lack = finding(sk, "missing_terms")
     assert lack.evidence == ("pubmed", "energy", "cost")  # 3 of 10
     assert (lack.severity, lack.points) == ("major", 0.9)
+    # Q_GAPS adds a term every kept source has (rouge): 3 of 11 is under 30%, minor, 3 x 3/11.
+    ev = evidence([PA, PB], good_claims(), question=Q_GAPS)
+    sk = skeptic(ev, question_terms(Q_GAPS), Synthesis(tuple(good_claims())), Settings())
+    lack = finding(sk, "missing_terms")
+    assert lack.evidence == ("pubmed", "energy", "cost")
+    assert (lack.severity, lack.points) == ("minor", 0.8182)
 
 
 # --- SKEPTIC: relevance, sources, contradictions ------------------------------------------------
@@ -630,7 +713,9 @@ def test_unverified_claims_presented_cost_minor_then_major():
 
 # --- SYNTHESIZER --------------------------------------------------------------------------------
 
-PD = paper(D, "Compact transformers", ["Memory drops by half."])
+# Part 1 of Q names BookSum: a claim earns credit for it only from a paper that names BookSum
+# (PD in its second sentence, PD_TITLED in its title).
+PD = paper(D, "Compact transformers", ["Memory drops by half.", "We evaluate on BookSum."])
 PD_TITLED = paper(D, "Sparse attention on BookSum", ["Memory drops by half."])
 
 
@@ -668,7 +753,8 @@ def test_an_irrelevant_unverified_claim_earns_nothing():
 
 
 def test_partial_coverage_is_relative_to_answer_coverage():
-    # "Memory drops by half." covers 1 of part 1's 5 terms: 0.2 / 0.5 = credit 0.4.
+    # "Memory drops by half." covers 1 of part 1's 5 terms: 0.2 / 0.5 = credit 0.4 (x 1: PD's
+    # abstract names BookSum, part 1's only entity).
     syn = _synth([PD], [claim(PD, 0)])
     assert syn.score == 2.0
     partial = syn.findings[0]
@@ -681,7 +767,8 @@ def test_partial_coverage_is_relative_to_answer_coverage():
 
 
 def test_the_papers_title_counts_toward_coverage():
-    syn = _synth([PD_TITLED], [claim(PD_TITLED, 0)])  # sparse, attention, booksum + memory: 4/5
+    # sparse, attention, booksum + memory: 4/5; the title names BookSum, so x 1
+    syn = _synth([PD_TITLED], [claim(PD_TITLED, 0)])
     assert syn.score == 5.0
     assert criteria(syn)[0] == "part_answered"
 
@@ -693,6 +780,101 @@ def test_the_best_claim_is_verified_first_then_by_id():
     claims = [claim(PB, 0), claim(PA, 1)]
     syn = _synth([PA, PB], claims)
     assert syn.findings[0].evidence == (f"{A}#1",)  # equal credit: the lower claim id
+
+
+def _named(abstract_tail):
+    """A paper whose first sentence covers 4 of part 1's 5 terms (with its title), and whose
+    second sentence may or may not name BookSum, part 1's entity."""
+    return paper(D, "Sparse attention", ["Sparse attention reduces memory.", abstract_tail])
+
+
+def test_a_part_about_a_named_thing_needs_a_paper_that_names_it():
+    # The same claim text covers 4/5 of part 1 (credit capped at 1) either way; only whether its
+    # paper names BookSum differs: x 1 or x 0.
+    named = _named("We evaluate on BookSum.")
+    syn = _synth([named], [claim(named, 0)])
+    assert syn.score == 5.0  # 10 x mean(1 x 1 x 1, 0)
+    assert criteria(syn) == ["part_answered", "part_unanswered"]
+    unnamed = _named("We evaluate on long books.")
+    syn = _synth([unnamed], [claim(unnamed, 0)])
+    assert syn.score == 0.0  # 10 x mean(1 x 0 x 1, 0)
+    assert criteria(syn) == ["part_unanswered", "part_unanswered"]
+    assert syn.findings[0].evidence == ("sparse", "attention", "reduce", "memory", "booksum")
+    # A relevant, unverified claim of the naming paper: 1 x 1 x 0.5.
+    contradicted = claim(named, 0, label="CONTRADICT", contradict=A)
+    syn = _synth([named, PA], [contradicted])
+    assert syn.score == 2.5
+    assert "credit 0.50" in syn.findings[0].finding
+
+
+def test_a_claim_earns_the_share_of_the_parts_entities_its_paper_names():
+    question = "Does sparse attention reduce memory use on BookSum and PubMed?"
+    terms = question_terms(question)
+    assert terms.part_entities == (("BookSum", "PubMed"),)
+
+    def review(papers, claims):
+        ev = evidence(papers, claims, question=question)
+        return synthesizer(ev, terms, Synthesis(tuple(claims)), Settings())
+
+    # A#1 with A's title covers 5 of the 6 terms (all but pubmed): 5/6 / 0.5, capped at 1; A
+    # names BookSum, not PubMed: x 1/2. One part: 10 x 0.5.
+    syn = review([PA, PB], [claim(PA, 1)])
+    assert syn.score == 5.0
+    (partial,) = syn.findings
+    assert (partial.criterion, partial.severity, partial.points) == ("part_partial", "minor", 5.0)
+    assert "credit 0.50" in partial.finding and "a verified claim" in partial.finding
+    # Another kept paper naming PubMed does not lend it to A's claim.
+    pubmed = paper(B, "Summarizing PubMed", ["We summarize PubMed articles."])
+    assert review([PA, pubmed], [claim(PA, 1)]).score == 5.0
+    # Unverified but relevant: 1 x 1/2 x 1/2 = 0.25, a major gap costing 10 x 0.75.
+    syn = review([PA, PB], [claim(PA, 1, label="CONTRADICT", contradict=B)])
+    assert syn.score == 2.5
+    (partial,) = syn.findings
+    assert (partial.severity, partial.points) == ("major", 7.5)
+    assert "credit 0.25" in partial.finding
+    # Once A's abstract names PubMed too, the claim answers the part: 1 x 2/2 x 1.
+    both = dict(PA, abstract=PA["abstract"] + " We also test on PubMed.")
+    syn = review([both, PB], [claim(both, 1)])
+    assert syn.score == 10.0
+    assert criteria(syn) == ["part_answered"]
+
+
+def test_each_part_is_held_to_its_own_entities():
+    # Part 2 of Q names nothing, so a claim from a paper that never names BookSum (the entity of
+    # part 1, and of the question) still answers it: 10 x mean(0, 1).
+    pe = paper(D, "Summaries of long inputs", ["Summary quality stays high."])
+    syn = _synth([pe], [claim(pe, 0)])
+    assert syn.score == 5.0
+    assert criteria(syn) == ["part_unanswered", "part_answered"]
+    # Without part entities (a QuestionTerms built without them) only coverage counts.
+    unnamed = _named("We evaluate on long books.")
+    ev = evidence([unnamed], [claim(unnamed, 0)])
+    bare = replace(question_terms(Q), part_entities=())
+    syn = synthesizer(ev, bare, Synthesis(tuple(ev.claims)), Settings())
+    assert syn.score == 5.0
+
+
+def test_part_entities_are_aligned_with_the_parts():
+    assert question_terms(Q).part_entities == (("BookSum",), ())
+    assert question_terms(Q_GAPS).part_entities == (("BookSum", "PubMed"), ("ROUGE",))
+    # A clause with no terms ("What about it") is no part, and has no entity row either.
+    terms = question_terms(
+        "Does pruning help on ImageNet? What about it; which is cheaper on CIFAR-10?"
+    )
+    assert [text for text, _ in terms.parts] == [
+        "Does pruning help on ImageNet",
+        "which is cheaper on CIFAR-10",
+    ]
+    assert terms.part_entities == (("ImageNet",), ("CIFAR-10",))
+    assert len(terms.part_entities) == len(terms.parts)
+
+
+def test_entity_share_is_the_share_of_entities_a_folded_text_names():
+    assert entity_share((), "") == 1.0  # nothing to name
+    assert entity_share(("BookSum", "PubMed"), fold("Results on booksum chapters.")) == 0.5
+    assert entity_share(("BookSum", "PubMed"), fold("BookSum and PUBMED.")) == 1.0
+    assert entity_share(("BookSum", "PubMed", "ROUGE"), fold("ROUGE only")) == pytest.approx(1 / 3)
+    assert entity_share(("SMoES",), fold("A SMoE router.")) == 0.0  # entities are not stemmed
 
 
 # --- overall score ------------------------------------------------------------------------------
@@ -720,10 +902,14 @@ def test_revision_round_below_threshold_drops_unverified_and_discloses_gaps():
     first, second = out.rounds
     assert (first.number, second.number) == (0, 1)
 
-    # Round 0, by hand: SKEPTIC 10 - (2 + 0.9 + 0.75 + 2 + 0.5); VALIDATOR 10 - 3 x 3/4;
-    # SYNTHESIZER 10 x mean(1, 0.5); overall 0.35 x 3.85 + 0.25 x 7.75 + 0.4 x 7.5 = 6.285.
-    assert [r.score for r in first.reviews] == [3.85, 7.75, 7.5]
-    assert first.overall == 6.3
+    # Round 0, by hand: SKEPTIC 10 - (4 x 1/3 + 3 x 3/11 + 1.5 x 2/4 + 2 + 0.5)
+    # = 10 - (1.3333 + 0.8182 + 0.75 + 2 + 0.5) = 4.5985; VALIDATOR 10 - 3 x 3/4;
+    # SYNTHESIZER 10 x mean(0.5, 0.5): part 1's A#1 covers 5 of 6 terms (capped at 1) but A names
+    # only BookSum of BookSum and PubMed (x 1/2); part 2's A#2 covers summary, quality, rouge
+    # (3/5, capped at 1), A names ROUGE, but A#2 is contradicted (x 1/2).
+    # Overall 0.35 x 4.6 + 0.25 x 7.75 + 0.4 x 5.0 = 1.61 + 1.9375 + 2.0 = 5.5475.
+    assert [r.score for r in first.reviews] == [4.6, 7.75, 5.0]
+    assert first.overall == 5.5
     assert [c["claim_id"] for c in first.synthesis.claims] == [
         f"{A}#1",
         f"{A}#2",
@@ -747,27 +933,42 @@ def test_revision_round_below_threshold_drops_unverified_and_discloses_gaps():
         "missing_terms, part_partial, single_source",
     )
 
-    # A disclosed gap costs half its points and says it was disclosed.
+    # A disclosed gap costs half its points and says it was disclosed ...
     before, after = role(first.reviews, "SKEPTIC"), role(second.reviews, "SKEPTIC")
-    for name in ("missing_entities", "missing_terms", "single_source", "contradictions"):
+    for name in ("missing_terms", "single_source", "contradictions"):
         assert finding(after, name).points == pytest.approx(finding(before, name).points / 2)
         assert finding(after, name).finding.endswith("(disclosed)")
+    # ... except a missing entity: disclosing it does not supply the source.
+    assert finding(after, "missing_entities") == finding(before, "missing_entities")
+    assert not finding(after, "missing_entities").finding.endswith("(disclosed)")
     assert "low_relevance" not in criteria(after)  # the weak claims were dropped
-    assert after.score == 7.3
+    # 10 - (1.3333 + 0.4091 + 1.0 + 0.25) = 7.0076
+    assert after.score == 7.01
     assert criteria(role(second.reviews, "VALIDATOR")) == ["all_checked"]
-    assert role(second.reviews, "SYNTHESIZER").score == 5.0  # the half credit went with the claim
-    assert second.overall == 7.1  # 2.555 + 2.5 + 2.0 = 7.055, half up
-    assert (out.verdict, out.policy) == ("PUBLISH", "PUBLISH")
+    # Part 1 still 0.5 (A#1, A names no PubMed); part 2's half credit went with A#2: mean(0.5, 0).
+    assert role(second.reviews, "SYNTHESIZER").score == 2.5
+    assert second.overall == 6.0  # 2.4535 + 2.5 + 1.0 = 5.9535, half up
+    # 5.0 <= 6.0 < 6.5: revise, which a person must look at.
+    assert (out.verdict, out.policy) == ("REVISE", "ESCALATE_TO_OWNER")
+    assert out.reasons == ("final score 6.0/10 gives REVISE",)
     assert out.final is second
 
 
-@pytest.mark.parametrize("factor, skeptic_score", [(0.0, 10.0), (0.25, 8.65), (1.0, 4.6)])
+@pytest.mark.parametrize(
+    "factor, skeptic_score",
+    # Round 1's gaps: missing_entities 1.3333 (never discounted), and missing_terms 0.8182 +
+    # single_source 2 + contradictions 0.5 = 3.3182 scaled by the factor (each rounded to 4
+    # places): 10 - 1.3333 - 0 = 8.6667; 10 - (1.3333 + 0.2046 + 0.5 + 0.125) = 7.8371;
+    # 10 - (1.3333 + 0.4091 + 1.0 + 0.25) = 7.0076; 10 - (1.3333 + 3.3182) = 5.3485.
+    [(0.0, 8.67), (0.25, 7.84), (0.5, 7.01), (1.0, 5.35)],
+)
 def test_disclosed_factor_scales_what_a_disclosed_gap_costs(factor, skeptic_score):
     ev = evidence([PA, PB, PC], gaps_claims(), question=Q_GAPS)
     out = run_tribunal(ev, Settings(disclosed_factor=factor))
     assert len(out.rounds) == 2
-    # Round 1's gaps: 2 + 0.9 + 2 + 0.5 = 5.4 points before disclosure.
-    assert role(out.final.reviews, "SKEPTIC").score == skeptic_score
+    sk = role(out.final.reviews, "SKEPTIC")
+    assert finding(sk, "missing_entities").points == 1.3333
+    assert sk.score == skeptic_score
 
 
 def test_no_relevant_claims_is_not_discounted_by_disclosure():
@@ -872,13 +1073,82 @@ def test_outcome_rows_write_and_read_back(tmp_path):
             assert [tuple(r["evidence"]) for r in mine[1:]] == [f.evidence for f in review.findings]
     tribunal = {(r["round"], r["seq"]): r for r in back if r["role"] == TRIBUNAL}
     assert sorted(tribunal) == [(0, 0), (0, 1), (1, 0), (1, 2), (1, 3)]
-    assert tribunal[(0, 0)]["points"] == 6.3 and tribunal[(1, 0)]["points"] == 7.1
+    # the overall scores of test_revision_round_below_threshold_drops_unverified_and_discloses_gaps
+    assert tribunal[(0, 0)]["points"] == 5.5 and tribunal[(1, 0)]["points"] == 6.0
     assert tribunal[(0, 1)]["criterion"] == "revision"
     assert tribunal[(0, 1)]["evidence"] == [f"{A}#2", f"{B}#0", f"{B}#1"]
     assert tribunal[(0, 1)]["finding"] == "; ".join(out.revision)
-    assert (tribunal[(1, 2)]["finding"], tribunal[(1, 2)]["points"]) == ("PUBLISH", 7.1)
-    assert tribunal[(1, 3)]["finding"] == "PUBLISH"
+    assert (tribunal[(1, 2)]["finding"], tribunal[(1, 2)]["points"]) == ("REVISE", 6.0)
+    assert tribunal[(1, 3)]["finding"] == "ESCALATE_TO_OWNER"
     assert tribunal[(1, 3)]["evidence"] == list(out.reasons)
+
+    # read back into a Summary for the report and record
+    summary = summary_from_rows(back, str(path))
+    assert (summary.verdict, summary.policy) == ("REVISE", "ESCALATE_TO_OWNER")
+    assert (summary.final_round, summary.final_score) == (1, 6.0)
+    assert summary.scores == {
+        0: {"SKEPTIC": 4.6, "VALIDATOR": 7.75, "SYNTHESIZER": 5.0, "OVERALL": 5.5},
+        1: {"SKEPTIC": 7.01, "VALIDATOR": 10.0, "SYNTHESIZER": 2.5, "OVERALL": 6.0},
+    }
+    assert summary.dropped == [f"{A}#2", f"{B}#0", f"{B}#1"]
+    assert summary.reasons == list(out.reasons)
+
+
+# --- reading reviews.parquet back ---------------------------------------------------------------
+
+
+def _gaps_rows():
+    return outcome_rows(
+        "q1", run_tribunal(evidence([PA, PB, PC], gaps_claims(), question=Q_GAPS), Settings())
+    )
+
+
+def _without(rows, **match):
+    kept = [r for r in rows if not all(r[k] == v for k, v in match.items())]
+    assert len(kept) == len(rows) - 1  # exactly one row removed
+    return kept
+
+
+@pytest.mark.parametrize(
+    "remove, problem",
+    [
+        ({"role": TRIBUNAL, "criterion": "verdict"}, "it has no verdict or policy row"),
+        ({"role": TRIBUNAL, "criterion": "policy"}, "it has no verdict or policy row"),
+        ({"round": 1, "role": "VALIDATOR", "seq": 0}, "round 1 has no score for VALIDATOR"),
+        (
+            {"round": 0, "role": TRIBUNAL, "criterion": "overall"},
+            "round 0 has no score for OVERALL",
+        ),
+        ({"round": 0, "role": "SKEPTIC", "seq": 0}, "round 0 has no score for SKEPTIC"),
+    ],
+)
+def test_an_incomplete_review_is_refused_naming_the_file(remove, problem):
+    rows = _without(_gaps_rows(), **remove)
+    where = "results/q1/reviews.parquet"
+    with pytest.raises(InputFileError) as caught:
+        summary_from_rows(rows, where)
+    err = caught.value
+    assert err.where == where
+    assert err.problem == f"not a complete tribunal review: {problem}"
+    assert err.message.startswith(f"{where}: not a complete tribunal review")
+    assert "run again" in err.fix
+
+
+def test_a_round_lacking_several_scores_names_them_in_role_order():
+    rows = _gaps_rows()
+    rows = _without(rows, round=1, role="SYNTHESIZER", seq=0)
+    rows = _without(rows, round=1, role=TRIBUNAL, criterion="overall")
+    rows = _without(rows, round=1, role="SKEPTIC", seq=0)
+    with pytest.raises(InputFileError) as caught:
+        summary_from_rows(rows, "r.parquet")
+    assert caught.value.problem.endswith("round 1 has no score for SKEPTIC, SYNTHESIZER, OVERALL")
+
+
+def test_no_rows_at_all_is_refused_and_the_default_name_is_the_file():
+    with pytest.raises(InputFileError) as caught:
+        summary_from_rows([])
+    assert caught.value.where == "reviews.parquet"
+    assert "no verdict or policy row" in caught.value.problem
 
 
 def test_outcome_rows_without_revision_put_the_verdict_in_round_zero():

@@ -79,12 +79,13 @@ def read_corrections(path: str | Path | None) -> list[dict[str, Any]]:
 
 
 def _valid_date(value: Any) -> bool:
+    """YYYY-MM-DD, or a UTC time; both must exist on the calendar and the clock."""
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         return False
     try:
-        datetime.date.fromisoformat(value[:10])
+        datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return False  # 2026-02-30
+        return False  # 2026-02-30, 25:99:99
     return True
 
 
@@ -133,9 +134,9 @@ def check_published(path: str | Path, record_path: str | Path) -> None:
         count, head = int(published["count"]), published["head_sha256"]
     except (OSError, ValueError, KeyError, TypeError):
         return  # no readable published record: nothing to hold the file to
-    lines = _lines(Path(path).read_text(encoding="utf-8"))
     if count == 0:
         return
+    lines = _lines(Path(path).read_text(encoding="utf-8")) if Path(path).exists() else []
     if len(lines) < count:
         raise InputFileError(
             str(path),
@@ -170,11 +171,10 @@ def append_correction(
         entry["details"] = details
     problem = _problem(entry, entry["seq"], previous)
     if problem:
-        raise InputFileError(
-            str(path),
-            f"the new correction is invalid: {problem}",
-            "give --date as YYYY-MM-DD, one of the kinds, and a non-empty --summary",
-        )
+        fix = "give --date as YYYY-MM-DD, one of the kinds, and a non-empty --summary"
+        if kind == "gate2":
+            fix += " (a gate2 correction also needs details {status, evaluated})"
+        raise InputFileError(str(path), f"the new correction is invalid: {problem}", fix)
     write_atomic(path, ("".join(f"{line}\n" for line in lines) + _line(entry) + "\n").encode())
     return entry
 
@@ -212,11 +212,16 @@ if __name__ == "__main__":
 
 
 def correction_files(
-    directory: str | Path, question_ids: Iterable[str], results: str | Path
+    directory: str | Path,
+    question_ids: Iterable[str],
+    results: str | Path,
+    check_records: bool = True,
 ) -> tuple[dict[str, str], list[str]]:
-    """({question_id: file}, warnings) for a run, every file checked before any job starts:
-    its chain intact, and the corrections its published record counted unchanged."""
-    known = set(question_ids)
+    """({question_id: file}, warnings) for a run, every file's chain checked before any job
+    starts. With `check_records` (the process that plans the run, not each cluster job), the
+    corrections every published record counted must still be there, unchanged: an edited last
+    line or a deleted file is refused too."""
+    known = sorted(set(question_ids))
     files: dict[str, str] = {}
     warnings = []
     for path in sorted(Path(directory).glob("*.jsonl")):
@@ -224,6 +229,10 @@ def correction_files(
             warnings.append(f"{path}: no question {path.stem!r} in the sheet; file not used")
             continue
         read_corrections(path)
-        check_published(path, Path(results) / path.stem / "record.json")
         files[path.stem] = str(path)
+    if check_records:
+        for qid in known:
+            record = Path(results) / qid / "record.json"
+            if record.exists():
+                check_published(files.get(qid, Path(directory) / f"{qid}.jsonl"), record)
     return files, warnings

@@ -33,7 +33,7 @@ from . import figures
 from .tribunal import ROLES, TRIBUNAL, Settings
 
 ARXIV_ABS = "https://arxiv.org/abs/"
-TIERS = ("Reviewed synthesis", "Provisional", "Quarantine candidate")
+TIERS = ("Reviewed synthesis", "Provisional", "Quarantine candidate", "Retracted")
 OVERALL = "OVERALL"
 PUBLISH_AT = Settings().publish_at  # the tribunal's default; record.json does not carry it
 MONTHS = (
@@ -239,7 +239,9 @@ def level_badge(level: str) -> str:
 
 
 def tier_badge(tier: str) -> str:
-    kind = {TIERS[0]: "high", TIERS[1]: "medium", TIERS[2]: "low"}.get(tier, "neutral")
+    kind = {TIERS[0]: "high", TIERS[1]: "medium", TIERS[2]: "low", TIERS[3]: "fatal"}.get(
+        tier, "neutral"
+    )
     return _badge(tier, kind)
 
 
@@ -822,6 +824,16 @@ def _references(record: dict[str, Any], papers: list[dict[str, Any]]) -> str:
             ],
             numeric=(2,),
         )
+    plan = record["retrieval"].get("query_plan", [])
+    if plan:
+        body += "<h3>Queries sent</h3>\n" + _data_table(
+            ("#", "Kind", "arXiv query (date limit included)", "Hits"),
+            [
+                (str(q["index"]), esc(q["kind"]), f"<code>{esc(q['query'])}</code>", str(q["hits"]))
+                for q in plan
+            ],
+            numeric=(0, 3),
+        )
     return _section("references", body)
 
 
@@ -874,7 +886,9 @@ def _tier_counts(records: Sequence[dict[str, Any]]) -> str:
         tier = rec["quality_tier"]["tier"]
         counts[tier] = counts.get(tier, 0) + 1
     order = list(TIERS) + sorted(t for t in counts if t not in TIERS)
-    return ", ".join(f"{counts[t]:,} {t}" for t in order)
+    # the review tiers always (a 0 says something), a retraction only when there is one
+    shown = [t for t in order if counts[t] or t in TIERS[:3]]
+    return ", ".join(f"{counts[t]:,} {t}" for t in shown)
 
 
 def index_page(entries: list[tuple[str, dict[str, Any]]]) -> str:

@@ -90,9 +90,25 @@ class Inputs:
     corrections_head: str = "0" * 64  # sha256 of the correction file's last line
 
 
+def query_plan(inp: Inputs) -> list[dict[str, Any]]:
+    """The four queries as sent (date limit included), with how many hits each returned."""
+    hits = [h["query_index"] for h in inp.hits]
+    return [
+        {
+            "index": q.index,
+            "kind": q.kind,
+            "query": q.arxiv_query(inp.as_of),
+            "hits": hits.count(q.index),
+        }
+        for q in expand(inp.question)
+    ]
+
+
 def funnel(inp: Inputs) -> dict[str, Any]:
+    plan = query_plan(inp)
     return {
-        "queries": len(expand(inp.question)),  # sent, whether or not each found anything
+        "queries": len(plan),  # sent, whether or not each found anything
+        "query_plan": plan,
         "hits": len(inp.hits),
         "deduplicated": len(inp.papers),
         "kept": sum(p["kept"] for p in inp.papers),
@@ -234,6 +250,11 @@ def gap_marker(finding: dict[str, Any]) -> str:
     return f"{finding['role']} ({finding['severity']}, {finding['criterion']})"
 
 
+def gap_line(finding: dict[str, Any]) -> str:
+    """The line report.md's Uncertainties section gives a gap: its marker and its finding."""
+    return f"{gap_marker(finding)}: {finding['finding']}"
+
+
 def uncertainty_disclosure(summary: Summary, report: str | None, verified: int) -> dict[str, Any]:
     """Measured on the report itself: each gap of the final round (minor, major or fatal) must
     be named in its Uncertainties section. Without the report (before it exists) nothing counts
@@ -246,7 +267,8 @@ def uncertainty_disclosure(summary: Summary, report: str | None, verified: int) 
     section = ""
     if report and "## 4 Uncertainties" in report:
         section = report.split("## 4 Uncertainties", 1)[1].split("\n## ", 1)[0]
-    disclosed = sum(gap_marker(g) in section for g in gaps)
+    # The marker and the finding itself: two findings of one criterion count separately.
+    disclosed = sum(gap_line(g) in section for g in gaps)
     undisclosed = len(gaps) - disclosed
     return {
         "level": _level(verified > 0 and undisclosed == 0, undisclosed == 0),

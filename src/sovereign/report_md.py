@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .public_record import gap_marker
+from .public_record import gap_line
 from .tribunal import Summary
 
 MONTHS = (
@@ -131,9 +131,7 @@ def _uncertainties(record: dict[str, Any], claims: list[dict], summary: Summary)
     out = []
     for g in _gaps(summary):
         evidence = ", ".join(g["evidence"][:8]) + (" …" if len(g["evidence"]) > 8 else "")
-        out.append(
-            f"{gap_marker(g)}: {g['finding']}" + (f" Evidence: {evidence}." if evidence else "")
-        )
+        out.append(gap_line(g) + (f" Evidence: {evidence}." if evidence else ""))
     unverified = [c for c in claims if not c["verified"]]
     if unverified:
         out.append(
@@ -192,6 +190,11 @@ def render_report(
         lines.append("Analysis of: no source (no retrieved paper reached the threshold).")
     lines += ["", "## 2 Methodology", ""]
     lines += [f"- {m}" for m in _methodology(record)]
+    lines += ["", "| # | Query kind | Query sent | Hits |", "|---|---|---|---|"]
+    lines += [
+        f"| {q['index']} | {q['kind']} | `{_cell(q['query'])}` | {q['hits']} |"
+        for q in r["query_plan"]
+    ]
     rounds = record["review"]["rounds"]
     lines += [
         "",

@@ -5,27 +5,31 @@ naming its evidence (claim ids, paper ids, missing terms) and the points it cost
 
 - SKEPTIC: what is missing or wrong. 10 minus deductions for question entities and terms no kept
   source contains, claims of low relevance, dependence on one paper, and contradictions. No kept
-  source at all, or none naming any of the question's entities, is *fatal*: score 0.
+  source at all, or `entity_fatal_share` (half) or more of the question's named entities absent
+  from every kept source, is *fatal*: score 0.
 - VALIDATOR: is every statement grounded and every reference real. 10 minus deductions for claims
   whose text is not their source span, references outside the kept papers, confidence or verified
   flags inconsistent with the evidence, and unverified claims presented as findings.
 - SYNTHESIZER: is each part of the question answered. 10 x the mean credit of the question's parts;
   a part's credit is the share of its terms the best verified claim (with its paper's title)
-  covers, relative to `answer_coverage`, capped at 1; an unverified relevant claim earns half.
+  covers, relative to `answer_coverage`, capped at 1, times the share of the part's named
+  entities its paper names; an unverified relevant claim earns half.
 
 Overall = the weighted mean of the three scores (weights in config), rounded to 0.1; a fatal finding
 caps it at `fatal_cap`. Below `revise_below` a revision round drops the unverified claims and
 discloses every gap found, and the tribunal reviews the revised synthesis as round 1 (skipped after
 a fatal finding: no revision can add a source). A disclosed gap costs `disclosed_factor` of its
-points: still a gap, no longer hidden. The final round's overall score gives the verdict (PUBLISH at
-`publish_at`, REVISE at `reject_below`, else REJECT) and the policy maps it to an action;
-`ESCALATE_TO_OWNER` is the action whenever a person must look.
+points: still a gap, no longer hidden (except gaps that leave the question unanswered or its
+subjects absent, UNFIXABLE_BY_DISCLOSURE). The final round's overall score gives the verdict
+(PUBLISH at `publish_at`, REVISE at `reject_below`, else REJECT) and the policy maps it to an
+action; `ESCALATE_TO_OWNER` is the action whenever a person must look.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from .coverage import (
@@ -111,6 +115,13 @@ class Evidence:
     @property
     def kept(self) -> list[dict[str, Any]]:
         return [p for p in self.papers if p["kept"]]
+
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, Any]]:
+        return {p["arxiv_id"]: p for p in self.papers}
+
+    def paper(self, arxiv_id: str) -> dict[str, Any] | None:
+        return self._by_id.get(arxiv_id)
 
 
 @dataclass(frozen=True)
@@ -286,19 +297,39 @@ def _relevance_findings(ev: Evidence, syn: Synthesis, s: Settings) -> list[Findi
     return []
 
 
+def _part_credit(
+    claim: dict[str, Any],
+    part: tuple[str, ...],
+    entities: tuple[str, ...],
+    ev: Evidence,
+    s: Settings,
+) -> float:
+    """How far one claim answers one question part: its term coverage (claim and its paper's
+    title) relative to `answer_coverage`, capped at 1, times the share of the part's entities its
+    paper names; half for a relevant but unverified claim, nothing for an irrelevant one."""
+    if not (claim["verified"] or claim["relevant"]):
+        return 0.0
+    paper = ev.paper(claim["arxiv_id"])
+    title = paper["title"] if paper else ""
+    cover = part_coverage(part, f"{title}\n{claim['claim']}")
+    named = entity_share(entities, fold(_paper_text(paper)) if paper else "")
+    return min(1.0, cover / s.answer_coverage) * named * (1.0 if claim["verified"] else 0.5)
+
+
+def _parts(terms: QuestionTerms) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(text, terms, entities) of each question part."""
+    entities = terms.part_entities or tuple(() for _ in terms.parts)
+    return [(text, part, ents) for (text, part), ents in zip(terms.parts, entities, strict=True)]
+
+
 def answering_papers(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings) -> list[str]:
-    """Papers with a verified claim that answers some part of the question on its own."""
-    titles = {p["arxiv_id"]: p["title"] for p in ev.papers}
+    """Papers with a verified claim that fully answers some part of the question on its own."""
     return sorted(
         {
             c["arxiv_id"]
             for c in syn.claims
             if c["verified"]
-            and any(
-                part_coverage(t, f"{titles.get(c['arxiv_id'], '')}\n{c['claim']}")
-                >= s.answer_coverage
-                for _, t in terms.parts
-            )
+            and any(_part_credit(c, part, ents, ev, s) >= 1.0 for _, part, ents in _parts(terms))
         }
     )
 
@@ -435,31 +466,22 @@ def _consistent(claim: dict[str, Any], s: Settings) -> bool:
 
 
 def synthesizer(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings) -> RoleReview:
-    titles = {p["arxiv_id"]: p["title"] for p in ev.papers}
-    sources = {p["arxiv_id"]: fold(_paper_text(p)) for p in ev.papers}
     findings = []
     credits = []
-    for number, (text, part_terms) in enumerate(terms.parts):
-        entities = terms.part_entities[number] if terms.part_entities else ()
+    parts = _parts(terms)
+    for text, part_terms, entities in parts:
         candidates = []
         for claim in syn.claims:
-            if not (claim["verified"] or claim["relevant"]):
-                continue
-            text_of = f"{titles.get(claim['arxiv_id'], '')}\n{claim['claim']}"
-            cover = part_coverage(part_terms, text_of)
-            # A claim answers a part about named things only as far as its paper names them.
-            named = entity_share(entities, sources.get(claim["arxiv_id"], ""))
-            credit = (
-                min(1.0, cover / s.answer_coverage) * named * (1.0 if claim["verified"] else 0.5)
-            )
-            candidates.append((-credit, not claim["verified"], claim["claim_id"]))
+            credit = _part_credit(claim, part_terms, entities, ev, s)
+            if claim["verified"] or claim["relevant"]:
+                candidates.append((-credit, not claim["verified"], claim["claim_id"]))
         best = None
         if candidates:
             top = min(candidates)  # highest credit, verified first, then claim id: stable
             best = (-top[0], top[2], not top[1])
         credit = best[0] if best else 0.0
         credits.append(credit)
-        points = round(10.0 * (1.0 - credit) / len(terms.parts), 4)
+        points = round(10.0 * (1.0 - credit) / len(parts), 4)
         quoted = _shorten(text)
         if best and credit >= 1.0:
             findings.append(
