@@ -88,7 +88,7 @@ def main() -> None:
             "quarantine_below": 5.0,
             "publish_at": 6.5,
             "filter_threshold": 0.15,
-                    "methods": methods,
+            "methods": methods,
         },
         artifacts={
             name: "0" * 64

@@ -8,6 +8,7 @@ reaches an output.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pyarrow.parquet as pq
@@ -15,6 +16,7 @@ import pytest
 
 from conftest import fixture_snapshot, make_workdir, result_bytes, snakemake
 from fake_llm import DEAD_URL, FakeLlm
+from sovereign.llm_review import PROMPT_VERSION, prompts_sha256
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +49,10 @@ def test_llm_reviewer_is_used_recorded_and_replayed_offline(tmp_path):
         assert body["temperature"] == 0 and body["model"] == "fake-reviewer"
     for name, data in first.items():
         assert CANARY.encode() not in data, name
+    record = json.loads((workdir / "results/routing/record.json").read_text(encoding="utf-8"))
+    method = record["provenance"]["review_method"]
+    assert f"prompts {PROMPT_VERSION}, sha256 {prompts_sha256()}" in method
+    assert "rules+llm:fake-reviewer" in method
     ledger = workdir / "ledger" / "llm-review"
     assert len(list(ledger.rglob("*.json"))) == sent
 

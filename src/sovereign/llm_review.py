@@ -8,6 +8,7 @@ fence around it is tolerated, anything else about its shape is not.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import NetworkError
+from .ledger import canonical_json
 from .llm import LLM_SERVICE, ChatClient
 
 PROMPT_VERSION = "tribunal-llm-v1"
@@ -169,3 +171,9 @@ def _finding(item: Any, index: int, bad: Callable[[str], NetworkError]) -> tuple
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def prompts_sha256() -> str:
+    """sha256 of the three fixed system prompts (canonical JSON): names the prompt set a record
+    was reviewed with, whatever the briefs were."""
+    return hashlib.sha256(canonical_json(SYSTEM_PROMPTS).encode("utf-8")).hexdigest()

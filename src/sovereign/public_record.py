@@ -16,6 +16,7 @@ from typing import Any
 
 from . import __version__
 from .expand import expand
+from .llm_review import PROMPT_VERSION, prompts_sha256
 from .tribunal import Summary
 
 RECORD_CONTRACT = "sovereign-record-v1"
@@ -312,7 +313,10 @@ def provenance(inp: Inputs, level: str) -> dict[str, Any]:
     )
     llm = [r for r in inp.summary.reviewers if "llm:" in r]
     if llm:
-        method += f" with an LLM reviewer ({', '.join(llm)})"
+        method += (
+            f" with an LLM reviewer ({', '.join(llm)}; prompts {PROMPT_VERSION}, sha256 "
+            f"{prompts_sha256()})"
+        )
     return {
         "publisher": s["publisher"],
         "public_provenance": "L3, Claim aggregate record"
