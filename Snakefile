@@ -10,12 +10,20 @@ configfile: "config/config.yaml"
 
 
 include: "rules/common.smk"
-include: "rules/search.smk"
+
+
+# Inside a Gate 2 bundle the raw stage is frozen: search never runs there.
+if not FROZEN_SEARCH:
+
+    include: "rules/search.smk"
+
+
 include: "rules/filter.smk"
 include: "rules/embed.smk"
 include: "rules/claims.smk"
 include: "rules/review.smk"
 include: "rules/report.smk"
+include: "rules/gate2.smk"
 
 
 rule all:

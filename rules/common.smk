@@ -49,9 +49,10 @@ try:
     )
     for _warning in _warnings:
         print(f"sovereign: warning: {_warning}", file=sys.stderr)
+    FROZEN_SEARCH = config["gate2"]["frozen_search"]
     SNAPSHOT_FILES = (
         [str(p) for p in snapshot_files(config["search"]["snapshot"])]
-        if config["search"]["backend"] == "snapshot"
+        if config["search"]["backend"] == "snapshot" and not FROZEN_SEARCH
         else []
     )
 except SovereignError as err:
@@ -172,3 +173,8 @@ def get_method_params():
             "revise_below": config["review"]["revise_below"],
         },
     }
+
+
+def get_corrections_path(wildcards):
+    """Where Gate 2 appends a question's verdict (the file may not exist yet)."""
+    return str(Path(config["corrections"]) / f"{wildcards.qid}.jsonl")

@@ -179,7 +179,9 @@ def _check_search(config: dict[str, Any], sources: Sequence[tuple[str, dict]]) -
     def fail(key: str, problem: str, fix: str) -> None:
         raise ConfigError(f"{_origin(['search', key], sources)}: search.{key}", problem, fix)
 
-    if backend == "snapshot":
+    # A Gate 2 re-run has its raw stage frozen in the bundle: no snapshot to search.
+    frozen = config.get("gate2", {}).get("frozen_search", False)
+    if backend == "snapshot" and not frozen:
         if not search.get("snapshot"):
             fail("snapshot", "backend snapshot needs a snapshot path", "set search.snapshot")
         if not Path(search["snapshot"]).exists():

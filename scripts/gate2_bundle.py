@@ -1,0 +1,38 @@
+"""Snakemake entry point: a question's Gate 2 reproduction bundle (logic: sovereign.gate2)."""
+
+from pathlib import Path
+
+import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
+
+from sovereign import entry, schemas
+from sovereign.archive import write_archive
+from sovereign.filter import document
+from sovereign.gate2 import build_members
+from sovereign.parquet_io import read_table
+from sovereign.public_record import package_versions
+
+WORKFLOW = Path(__file__).resolve().parent.parent
+
+
+def stage(smk, log):
+    papers = read_table(smk.input.filtered, schemas.FILTERED).to_pylist()
+    texts = {p["arxiv_id"]: document(p) for p in papers if p["kept"]}
+    texts["question"] = smk.params.question["question"]
+    members = build_members(
+        question=smk.params.question,
+        config=smk.config,
+        workflow_dir=WORKFLOW,
+        results_dir=Path(smk.input.raw).parent,
+        ledger_dir=Path(smk.config["ledger"]),
+        corrections=Path(smk.input.corrections[0]) if smk.input.corrections else None,
+        embedded_texts=texts,
+        raw=read_table(smk.input.raw, schemas.RAW).to_pylist(),
+        embeddings=read_table(smk.input.embeddings, schemas.EMBEDDINGS).to_pylist(),
+        reviews=read_table(smk.input.reviews, schemas.REVIEWS).to_pylist(),
+        versions=package_versions(),
+    )
+    digest = write_archive(Path(smk.output.bundle), members)
+    log(f"bundle of {len(members)} members, sha256 {digest}")
+
+
+entry.run(snakemake, stage)  # noqa: F821  (injected by Snakemake)

@@ -1,0 +1,23 @@
+"""Snakemake entry point: verify a Gate 2 bundle offline (logic: sovereign.reproduce)."""
+
+import json
+from pathlib import Path
+
+import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
+
+from sovereign import entry
+from sovereign.ledger import write_atomic
+from sovereign.reproduce import record_verdict, verify
+
+
+def stage(smk, log):
+    verdict = verify(Path(smk.input.bundle), cores=smk.threads)
+    write_atomic(
+        Path(smk.output.verdict), (json.dumps(verdict, sort_keys=True, indent=2) + "\n").encode()
+    )
+    appended = record_verdict(verdict, Path(smk.params.corrections))
+    note = f"; correction {appended['seq']} appended" if appended else "; already recorded"
+    log(f"{verdict['status']}: {verdict['reason']}{note}")
+
+
+entry.run(snakemake, stage)  # noqa: F821  (injected by Snakemake)

@@ -1,0 +1,226 @@
+"""Gate 2 bundles: everything needed to rebuild one question's outputs with the network cut.
+
+A bundle (`results/<qid>/gate2/bundle.tar.gz`, written by `sovereign.archive`, byte-identical when
+built twice) holds:
+
+- `manifest.json`: the question, the package versions, the code commit, the sha256 of every other
+  member and of every output the re-run must give back, and the bundle's identity;
+- `workflow/`: the exact code that ran (Snakefile, rules, scripts, the library and its models,
+  schemas, envs, the default profile, the pinned requirements);
+- `work/`: a working directory ready to run: the resolved config (search frozen, remote services
+  offline, relative paths only), the question row, the frozen raw stage, the ledger entries the
+  question used (search, NIM embeddings, LLM reviews), and its corrections as of the build;
+- `expected/`: the outputs themselves, so a failed verification can say what differs.
+
+No absolute path and no secret goes in: config values are rewritten to relative paths, keys only
+ever live in the environment, and ledger entries never hold them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputFileError
+from .ledger import Ledger, canonical_json, request_key
+from .llm import LLM_SERVICE
+from .nim import NIM_SERVICE, TRUNCATE
+
+BUNDLE_CONTRACT = "sovereign-gate2-bundle-v1"
+# Every stage after search: what the sandbox re-run must give back byte for byte.
+OUTPUTS = (
+    "filtered.parquet",
+    "embeddings.parquet",
+    "claims.parquet",
+    "reviews.parquet",
+    "report.md",
+    "record.json",
+    "record.html",
+)
+# The stage files whose hashes name what was reproduced; report, record and page also show the
+# corrections, which Gate 2's own verdict changes, so they stay out of the identity.
+IDENTITY_OUTPUTS = OUTPUTS[:4]
+CODE_GLOBS = (
+    "Snakefile",
+    "rules/*.smk",
+    "scripts/*.py",
+    "src/sovereign/*.py",
+    "src/sovereign/models/*.json",
+    "config/schemas/*",
+    "envs/*",
+    "profiles/default/*",
+    "pyproject.toml",
+    "requirements.lock",
+)
+README = """Gate 2 reproduction bundle (sovereign)
+
+Verify it from any directory, with the network cut:
+
+    python -m sovereign.reproduce bundle.tar.gz
+
+It unpacks workflow/ and work/ into a fresh temporary directory, re-runs every stage after search
+(search is frozen: work/results/<question>/raw.parquet), and compares each output's sha256 with
+manifest.json. The verdict is VERIFIED, FAILED (with each differing file) or UNVERIFIED (with the
+reason, e.g. a ledger entry the re-run would need the network for).
+"""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def code_members(workflow_dir: Path) -> dict[str, bytes]:
+    """The workflow's code as bundle members `workflow/<path>`, sorted, no caches."""
+    members = {}
+    for pattern in CODE_GLOBS:
+        for path in sorted(workflow_dir.glob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                members[f"workflow/{path.relative_to(workflow_dir).as_posix()}"] = path.read_bytes()
+    return members
+
+
+def code_commit(workflow_dir: Path) -> str | None:
+    """The git commit of the workflow checkout, if it is one (and clean files are not promised:
+    the code members are the truth; the commit is a pointer for people)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(workflow_dir), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and len(commit) == 40 else None
+
+
+def bundle_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The resolved config as the sandbox runs it: relative paths, search frozen (its raw stage
+    is in the bundle), every remote service offline (answers come from the bundled ledger)."""
+    out = json.loads(json.dumps(config))  # a deep copy of plain data
+    out.update(
+        questions="config/questions.tsv",
+        results="results",
+        ledger="ledger",
+        corrections="corrections",
+    )
+    snapshot = out["search"].get("snapshot")
+    out["search"]["snapshot"] = Path(snapshot).name if snapshot else None
+    out["embed"]["offline"] = True
+    out["review"]["llm"]["offline"] = True
+    out["gate2"] = {**out.get("gate2", {}), "frozen_search": True}
+    return out
+
+
+def sheet_row(question: dict[str, str]) -> bytes:
+    """The question sheet with this one row, quoted where the sheet format needs it."""
+
+    def field(value: str) -> str:
+        if "\t" in value or "\n" in value or value.startswith('"'):
+            return '"' + value.replace('"', '""') + '"'
+        return value
+
+    row = [question["question_id"], question["question"], question["as_of"]]
+    return ("question_id\tquestion\tas_of\n" + "\t".join(field(v) for v in row) + "\n").encode()
+
+
+def ledger_entries(
+    ledger: Ledger,
+    raw: list[dict[str, Any]],
+    embeddings: list[dict[str, Any]],
+    texts: dict[str, str],
+    reviews: list[dict[str, Any]],
+) -> dict[str, bytes]:
+    """The ledger files the question used, as `work/ledger/...` members; a missing one is an
+    error (the bundle could not be replayed)."""
+    keys: set[tuple[str, str]] = set()
+    keys |= {("arxiv-api", h["ledger_key"]) for h in raw if h["ledger_key"]}
+    for row in embeddings:
+        if row["backend"] == "nim":
+            request = {
+                "model": row["model"],
+                "input_type": row["role"],
+                "truncate": TRUNCATE,
+                "text": texts[row["item_id"]],
+            }
+            keys.add((NIM_SERVICE, request_key(NIM_SERVICE, request)))
+    keys |= {(LLM_SERVICE, r["ledger_key"]) for r in reviews if r["ledger_key"]}
+    members = {}
+    for service, key in sorted(keys):
+        path = ledger.path(service, key)
+        if not path.exists():
+            raise InputFileError(
+                str(path),
+                f"the ledger entry this question used ({service}) is missing",
+                "run the question again with the network so it is recorded, then build the bundle",
+            )
+        members[f"work/ledger/{service}/{key[:2]}/{key}.json"] = path.read_bytes()
+    return members
+
+
+def identity(members: dict[str, str], outputs: dict[str, str]) -> str:
+    """What a verdict is about: the code, the inputs and the stage files (not the record, which
+    the verdict itself changes)."""
+    skip = ("expected/", "work/corrections/")
+    what = {
+        "members": {k: v for k, v in members.items() if not k.startswith(skip)},
+        "outputs": {k: outputs[k] for k in IDENTITY_OUTPUTS},
+    }
+    return sha256(canonical_json(what).encode("utf-8"))
+
+
+def build_members(
+    *,
+    question: dict[str, str],
+    config: dict[str, Any],
+    workflow_dir: Path,
+    results_dir: Path,
+    ledger_dir: Path,
+    corrections: Path | None,
+    embedded_texts: dict[str, str],
+    raw: list[dict[str, Any]],
+    embeddings: list[dict[str, Any]],
+    reviews: list[dict[str, Any]],
+    versions: dict[str, str],
+) -> dict[str, bytes]:
+    """Every member of a question's bundle, manifest included (pure but for reading files)."""
+    qid = question["question_id"]
+    members = code_members(workflow_dir)
+    members["README.txt"] = README.encode()
+    members["work/config/config.yaml"] = yaml.safe_dump(
+        bundle_config(config), sort_keys=True, allow_unicode=True
+    ).encode("utf-8")
+    members["work/config/questions.tsv"] = sheet_row(question)
+    members[f"work/results/{qid}/raw.parquet"] = (results_dir / "raw.parquet").read_bytes()
+    members.update(ledger_entries(Ledger(ledger_dir), raw, embeddings, embedded_texts, reviews))
+    if corrections is not None:
+        members[f"work/corrections/{qid}.jsonl"] = corrections.read_bytes()
+    outputs = {}
+    for name in OUTPUTS:
+        data = (results_dir / name).read_bytes()
+        members[f"expected/{name}"] = data
+        outputs[name] = sha256(data)
+    hashes = {name: sha256(data) for name, data in sorted(members.items())}
+    manifest = {
+        "contract": BUNDLE_CONTRACT,
+        "question": question,
+        "outputs": outputs,
+        "members": hashes,
+        "identity": identity(hashes, outputs),
+        "versions": versions,
+        "code_commit": code_commit(workflow_dir),
+        "rerun": {
+            "directory": "work",
+            "snakefile": "workflow/Snakefile",
+            "profile": "workflow/profiles/default",
+            "target": f"results/{qid}/record.json",
+        },
+    }
+    members["manifest.json"] = (json.dumps(manifest, sort_keys=True, indent=1) + "\n").encode()
+    return members

@@ -1,0 +1,266 @@
+"""Gate 2 verification: replay a bundle in a fresh directory with the network cut, compare hashes.
+
+    python -m sovereign.reproduce BUNDLE [--verdict verdict.json] [--correction FILE] [--cores N]
+
+1. Every member is checked against the manifest's sha256 (a changed byte anywhere: FAILED,
+   naming the member).
+2. workflow/ and work/ are unpacked into a new temporary directory, and every stage after search
+   is re-run there by Snakemake (search is frozen) with the network cut: a network namespace
+   where the machine allows one, else a guard that refuses any non-loopback connection. The
+   verdict says which.
+3. Each output's sha256 is compared with the manifest: VERIFIED when all match; FAILED with each
+   differing file and what differs; UNVERIFIED when the re-run could not be completed offline
+   (e.g. a ledger entry is missing: the network would be needed), with the reason.
+
+The verdict carries the evaluation time (the one clock reading Gate 2 is meant to record), the
+environment, and the bundle's sha256 and identity. With --correction it is appended to the
+question's correction file (once per identity and status), so the record shows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .archive import extract_members, read_archive
+from .corrections import append_correction, read_corrections
+from .diffsummary import summarize
+from .errors import SovereignError
+from .gate2 import BUNDLE_CONTRACT, sha256
+from .public_record import package_versions, record_id
+from .sandbox import run_isolated
+
+VERDICT_CONTRACT = "sovereign-gate2-verdict-v1"
+# What an offline re-run says when it would need the network (sovereign's one-line errors).
+_OFFLINE_MISS = re.compile(r"sovereign: (.*(?:ledger holds no|offline|replay).*)", re.IGNORECASE)
+# Keys never reach the sandbox: the re-run answers from the ledger.
+_SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)", re.IGNORECASE)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _verdict(manifest: dict[str, Any], bundle: bytes, **fields: Any) -> dict[str, Any]:
+    question = manifest.get("question", {})
+    return {
+        "contract": VERDICT_CONTRACT,
+        "question_id": question.get("question_id"),
+        "record_id": record_id(question["question"]) if question.get("question") else None,
+        "bundle_sha256": sha256(bundle),
+        "identity": manifest.get("identity"),
+        "files": [],
+        **fields,
+    }
+
+
+def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The manifest, and every member whose bytes differ from it (or is missing or extra)."""
+    manifest = json.loads(members["manifest.json"])
+    if manifest.get("contract") != BUNDLE_CONTRACT:
+        raise ValueError(f"manifest contract is {manifest.get('contract')!r}")
+    listed = manifest["members"]
+    bad = []
+    for name in sorted(set(listed) | set(members) - {"manifest.json"}):
+        if name not in members:
+            bad.append({"file": name, "problem": "listed in the manifest but missing"})
+        elif name not in listed:
+            bad.append({"file": name, "problem": "not listed in the manifest"})
+        elif sha256(members[name]) != listed[name]:
+            bad.append(
+                {
+                    "file": name,
+                    "problem": "bytes differ from the manifest",
+                    "expected_sha256": listed[name],
+                    "actual_sha256": sha256(members[name]),
+                }
+            )
+    return manifest, bad
+
+
+def _environment(method: str, manifest: dict[str, Any]) -> dict[str, Any]:
+    versions = package_versions()
+    bundled = manifest.get("versions", {})
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "isolation": method,
+        "versions": versions,
+        "version_mismatches": {
+            k: {"bundle": bundled[k], "here": versions.get(k)}
+            for k in sorted(bundled)
+            if bundled[k] != versions.get(k)
+        },
+    }
+
+
+def _sandbox_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not _SECRET_ENV.search(k)}
+    env.pop("PYTHONHASHSEED", None)
+    return env
+
+
+def verify(bundle_path: Path, *, cores: int = 2, keep: Path | None = None) -> dict[str, Any]:
+    """The verdict for one bundle (never raises for a bad bundle: that is a verdict)."""
+    started = time.monotonic()
+    bundle = Path(bundle_path).read_bytes()
+    members = read_archive(Path(bundle_path))
+    try:
+        manifest, bad = check_members(members)
+    except (KeyError, ValueError) as err:
+        return _verdict(
+            {},
+            bundle,
+            status="FAILED",
+            reason=f"the bundle's manifest is missing or unreadable ({err})",
+            evaluated=_now(),
+        )
+    if bad:
+        names = ", ".join(b["file"] for b in bad)
+        return _verdict(
+            manifest,
+            bundle,
+            status="FAILED",
+            reason=f"bundle members differ from the manifest: {names}",
+            files=bad,
+            evaluated=_now(),
+        )
+    root = Path(tempfile.mkdtemp(prefix="sovereign-gate2-"))
+    try:
+        extract_members(
+            {k: v for k, v in members.items() if k.startswith(("workflow/", "work/"))}, root
+        )
+        rerun = manifest["rerun"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(root / rerun["snakefile"]),
+            "--directory",
+            str(root / rerun["directory"]),
+            "--workflow-profile",
+            str(root / rerun["profile"]),
+            "--cores",
+            str(cores),
+            rerun["target"],
+        ]
+        proc, method = run_isolated(cmd, cwd=root / rerun["directory"], env=_sandbox_env())
+        env = _environment(method, manifest)
+        if proc.returncode != 0:
+            miss = _OFFLINE_MISS.search(proc.stderr)
+            if miss:
+                status, reason = "UNVERIFIED", f"the re-run needs the network: {miss.group(1)}"
+            else:
+                tail = [ln for ln in proc.stderr.splitlines() if ln.startswith("sovereign:")]
+                last = tail[-1] if tail else " ".join(proc.stderr.split()[-40:])
+                status, reason = "FAILED", f"the re-run failed: {last}"
+            return _verdict(
+                manifest,
+                bundle,
+                status=status,
+                reason=reason,
+                evaluated=_now(),
+                environment=env,
+                duration_s=round(time.monotonic() - started, 1),
+            )
+        qid = manifest["question"]["question_id"]
+        out_dir = root / rerun["directory"] / "results" / qid
+        files = []
+        for name, expected in sorted(manifest["outputs"].items()):
+            path = out_dir / name
+            actual = path.read_bytes() if path.exists() else None
+            if actual is None or sha256(actual) != expected:
+                files.append(
+                    {
+                        "file": name,
+                        "expected_sha256": expected,
+                        "actual_sha256": sha256(actual) if actual is not None else None,
+                        "summary": summarize(name, members[f"expected/{name}"], actual),
+                    }
+                )
+        n = len(manifest["outputs"])
+        if files:
+            status = "FAILED"
+            reason = f"{len(files)} of {n} outputs differ: {', '.join(f['file'] for f in files)}"
+        else:
+            status = "VERIFIED"
+            reason = f"all {n} outputs re-run offline ({method}) are byte-identical"
+        return _verdict(
+            manifest,
+            bundle,
+            status=status,
+            reason=reason,
+            files=files,
+            evaluated=_now(),
+            environment=env,
+            duration_s=round(time.monotonic() - started, 1),
+        )
+    finally:
+        if keep is not None:
+            shutil.copytree(root, keep, dirs_exist_ok=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def record_verdict(verdict: dict[str, Any], corrections: Path) -> dict[str, Any] | None:
+    """Append the verdict as a gate2 correction, unless the latest one already says it for the
+    same identity (so re-verifying an unchanged question adds nothing)."""
+    for entry in reversed(read_corrections(corrections)):
+        if entry["kind"] == "gate2":
+            details = entry.get("details", {})
+            if (details.get("status"), details.get("identity")) == (
+                verdict["status"],
+                verdict["identity"],
+            ):
+                return None
+            break
+    return append_correction(
+        corrections,
+        date=verdict["evaluated"][:10],
+        kind="gate2",
+        summary=f"Gate 2 sandbox reproduction: {verdict['status']}. {verdict['reason']}",
+        details={
+            "status": verdict["status"],
+            "evaluated": verdict["evaluated"],
+            "identity": verdict["identity"],
+            "bundle_sha256": verdict["bundle_sha256"],
+        },
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sovereign.reproduce", description=__doc__)
+    parser.add_argument("bundle", type=Path)
+    parser.add_argument("--verdict", type=Path, help="write the verdict here (JSON)")
+    parser.add_argument("--correction", type=Path, help="append it to this correction file")
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args(argv)
+    try:
+        verdict = verify(args.bundle, cores=args.cores)
+        text = json.dumps(verdict, sort_keys=True, indent=2) + "\n"
+        if args.verdict:
+            args.verdict.parent.mkdir(parents=True, exist_ok=True)
+            args.verdict.write_text(text, encoding="utf-8")
+        if args.correction and verdict.get("identity"):
+            record_verdict(verdict, args.correction)
+    except SovereignError as err:
+        print(f"sovereign: {err.message}", file=sys.stderr)
+        return 2
+    print(f"{args.bundle}: {verdict['status']}: {verdict['reason']}")
+    for item in verdict["files"]:
+        print(f"  {item['file']}: {item.get('summary') or item.get('problem')}")
+    return 0 if verdict["status"] == "VERIFIED" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
