@@ -50,7 +50,7 @@ def main() -> int:
         cmd = [
             sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
             "--directory", str(workdir), "--workflow-profile", str(REPO / "profiles/default"),
-            "--cores", str(args.cores), "--quiet", "all", str(bundle.relative_to(workdir)),
+            "--cores", str(args.cores), str(bundle.relative_to(workdir)), "--quiet", "all",
         ]  # fmt: skip
         start = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)

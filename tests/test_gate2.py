@@ -50,9 +50,9 @@ def bundle_of(wd: Path) -> Path:
     return wd / "results" / QID / "gate2" / "bundle.tar.gz"
 
 
-def reproduce(bundle: Path, cwd: Path) -> subprocess.CompletedProcess:
+def reproduce(bundle: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sovereign.reproduce", str(bundle), "--verdict", "v.json"],
+        [sys.executable, "-m", "sovereign.reproduce", str(bundle), "--verdict", "v.json", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -117,15 +117,18 @@ def test_building_twice_gives_the_same_bytes(built):
     assert bundle_of(built).read_bytes() == first
 
 
-def test_a_copied_bundle_verifies_from_another_directory(built, tmp_path):
+@pytest.mark.parametrize("isolation", [None, "socket-guard"])
+def test_a_copied_bundle_verifies_from_another_directory(built, tmp_path, isolation):
     copy = tmp_path / "elsewhere" / "copy.tar.gz"
     copy.parent.mkdir()
     shutil.copy(bundle_of(built), copy)
-    proc = reproduce(copy, tmp_path)
+    proc = reproduce(copy, tmp_path, *(["--isolation", isolation] if isolation else []))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "VERIFIED" in proc.stdout
     verdict = json.loads((tmp_path / "v.json").read_text())
     assert verdict["status"] == "VERIFIED"
+    if isolation:
+        assert verdict["environment"]["isolation"] == isolation
 
 
 @pytest.mark.parametrize(

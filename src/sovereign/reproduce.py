@@ -38,7 +38,7 @@ from .diffsummary import summarize
 from .errors import SovereignError
 from .gate2 import BUNDLE_CONTRACT, sha256
 from .public_record import package_versions, record_id
-from .sandbox import run_isolated
+from .sandbox import METHODS, run_isolated
 
 VERDICT_CONTRACT = "sovereign-gate2-verdict-v1"
 # What an offline re-run says when it would need the network (sovereign's one-line errors).
@@ -110,7 +110,13 @@ def _sandbox_env() -> dict[str, str]:
     return env
 
 
-def verify(bundle_path: Path, *, cores: int = 2, keep: Path | None = None) -> dict[str, Any]:
+def verify(
+    bundle_path: Path,
+    *,
+    cores: int = 2,
+    isolation: str | None = None,
+    keep: Path | None = None,
+) -> dict[str, Any]:
     """The verdict for one bundle (never raises for a bad bundle: that is a verdict)."""
     started = time.monotonic()
     bundle = Path(bundle_path).read_bytes()
@@ -155,7 +161,9 @@ def verify(bundle_path: Path, *, cores: int = 2, keep: Path | None = None) -> di
             str(cores),
             rerun["target"],
         ]
-        proc, method = run_isolated(cmd, cwd=root / rerun["directory"], env=_sandbox_env())
+        proc, method = run_isolated(
+            cmd, cwd=root / rerun["directory"], env=_sandbox_env(), method=isolation
+        )
         env = _environment(method, manifest)
         if proc.returncode != 0:
             miss = _OFFLINE_MISS.search(proc.stderr)
@@ -244,9 +252,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verdict", type=Path, help="write the verdict here (JSON)")
     parser.add_argument("--correction", type=Path, help="append it to this correction file")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument(
+        "--isolation",
+        choices=METHODS,
+        help="how to cut the network (default: a network namespace where the machine allows it)",
+    )
     args = parser.parse_args(argv)
     try:
-        verdict = verify(args.bundle, cores=args.cores)
+        verdict = verify(args.bundle, cores=args.cores, isolation=args.isolation)
         text = json.dumps(verdict, sort_keys=True, indent=2) + "\n"
         if args.verdict:
             args.verdict.parent.mkdir(parents=True, exist_ok=True)
