@@ -21,8 +21,9 @@ import pytest
 from conftest import REPO, fixture_snapshot, make_workdir, snakemake
 from fake_llm import FakeLlm
 from sovereign.archive import read_archive, write_archive
-from sovereign.gate2 import sha256
-from sovereign.reproduce import verify
+from sovereign.errors import InputFileError
+from sovereign.gate2 import identity, sha256
+from sovereign.reproduce import record_verdict, verify
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +31,7 @@ QID = "routing"
 ROWS = [[QID, "How does expert routing affect VQA accuracy?", "2026-05-28"]]
 KEY_ENV = "SOVEREIGN_TEST_GATE2_KEY"
 CANARY = "sk-canary-gate2-5be1d9"
+URL_SECRET = "hunter2-url-secret"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,9 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("gate2")
     search = {"backend": "snapshot", "snapshot": str(fixture_snapshot(root / "snap.jsonl"))}
     with FakeLlm() as server:
-        review = {"llm": {"url": server.url, "model": "fake-reviewer", "api_key_env": KEY_ENV}}
+        # a credential in the URL, which must not reach the bundle either
+        url = server.url.replace("http://", f"http://alice:{URL_SECRET}@")
+        review = {"llm": {"url": url, "model": "fake-reviewer", "api_key_env": KEY_ENV}}
         wd = make_workdir(root / "work", ROWS, search, review=review)
         snakemake(wd, "-c2", env={KEY_ENV: CANARY})
     snakemake(wd, "-c2", "gate2", env={KEY_ENV: CANARY})
@@ -68,6 +72,7 @@ def tampered(bundle: Path, out: Path, change, *, fix_manifest: bool) -> Path:
     if fix_manifest:
         manifest = json.loads(members["manifest.json"])
         manifest["members"] = {k: sha256(v) for k, v in members.items() if k != "manifest.json"}
+        manifest["identity"] = identity(manifest["members"], manifest["outputs"])
         members["manifest.json"] = (json.dumps(manifest, sort_keys=True, indent=1) + "\n").encode()
     write_archive(out, members)
     return out
@@ -108,6 +113,7 @@ def test_bundle_holds_no_absolute_path_and_no_secret(built):
         assert str(built).encode() not in data, name
         assert str(REPO).encode() not in data, name
         assert CANARY.encode() not in data, name
+        assert URL_SECRET.encode() not in data, name
 
 
 def test_building_twice_gives_the_same_bytes(built):
@@ -141,7 +147,7 @@ def test_one_changed_byte_fails_naming_the_file(built, tmp_path, member):
     )
     verdict = verify(bad)
     assert verdict["status"] == "FAILED"
-    assert [f["file"] for f in verdict["files"]] == [member]
+    assert {f["file"] for f in verdict["files"]} == {member}
     assert member in verdict["reason"]
 
 
@@ -166,21 +172,90 @@ def test_a_consistent_forgery_of_the_raw_stage_fails_on_the_rerun(built, tmp_pat
     assert "rows expected" in files["filtered.parquet"]["summary"]
 
 
-def test_a_missing_ledger_entry_gives_unverified_naming_the_request(built, tmp_path):
-    def drop_llm_entry(members):
-        entry = sorted(k for k in members if k.startswith("work/ledger/llm-review/"))[0]
-        del members[entry]
+def first_llm_entry(members):
+    return sorted(k for k in members if k.startswith("work/ledger/llm-review/"))[0]
 
-    no_entry = tmp_path / "noledger.tar.gz"
-    bad = tampered(bundle_of(built), no_entry, drop_llm_entry, fix_manifest=True)
+
+@pytest.mark.parametrize("fix_manifest", [False, True])
+def test_a_missing_ledger_entry_gives_unverified_naming_the_request(built, tmp_path, fix_manifest):
+    """Removed from the bundle (the manifest still lists it), or forged away consistently (the
+    re-run then misses it): either way the network would be needed, and the request is named."""
+    entry = first_llm_entry(read_archive(bundle_of(built)))
+    key = Path(entry).stem
+    bad = tampered(
+        bundle_of(built),
+        tmp_path / "noledger.tar.gz",
+        lambda m: m.pop(entry),
+        fix_manifest=fix_manifest,
+    )
     verdict = verify(bad)
     assert verdict["status"] == "UNVERIFIED", verdict
-    assert "llm-review" in verdict["reason"] and "network" in verdict["reason"]
+    assert "network" in verdict["reason"]
+    if fix_manifest:
+        assert "llm-review" in verdict["reason"]  # the re-run's ledger miss names the service
+    else:
+        assert f"llm-review/{key[:2]}/{key}.json" in verdict["reason"]
 
 
-def test_a_corrupt_bundle_is_one_clear_error(tmp_path):
+def test_code_that_reaches_for_the_network_is_cut_off(built, tmp_path):
+    """A (consistently forged) stage script that connects out: the sandbox refuses it, and the
+    verdict says the re-run tried to reach the network."""
+    name = "workflow/scripts/filter.py"
+    probe = b'import socket\nsocket.create_connection(("192.0.2.1", 9), timeout=5)\n'
+
+    def connect_first(members):
+        members[name] = probe + members[name]
+
+    bad = tampered(bundle_of(built), tmp_path / "net.tar.gz", connect_first, fix_manifest=True)
+    verdict = verify(bad, timeout=120)
+    assert verdict["status"] == "UNVERIFIED", verdict
+    assert "tried to reach the network" in verdict["reason"]
+
+
+def test_a_forged_expected_output_is_refused(built, tmp_path):
+    """expected/ and the manifest's outputs must agree, and the identity must be the members'."""
+
+    def forge(members):
+        members["expected/report.md"] = members["expected/report.md"] + b"\nforged\n"
+
+    bad = tampered(bundle_of(built), tmp_path / "forged-out.tar.gz", forge, fix_manifest=True)
+    verdict = verify(bad)
+    assert verdict["status"] == "FAILED"
+    assert "expected/report.md" in verdict["reason"]
+
+
+def test_a_verdict_goes_only_to_its_own_question(built, tmp_path):
+    verdict = json.loads((built / "results" / QID / "gate2" / "verdict.json").read_text())
+    with pytest.raises(InputFileError) as caught:
+        record_verdict(verdict, tmp_path / "another_question.jsonl")
+    assert f"the verdict is for question {QID!r}" in caught.value.problem
+
+
+@pytest.mark.parametrize("kind", ["garbage", "missing", "directory"])
+def test_a_bad_bundle_is_one_clear_error(tmp_path, kind):
     bad = tmp_path / "bad.tar.gz"
-    bad.write_bytes(b"not a bundle")
+    if kind == "garbage":
+        bad.write_bytes(b"not a bundle")
+    elif kind == "directory":
+        bad.mkdir()
     proc = reproduce(bad, tmp_path)
-    assert proc.returncode == 2
+    assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("sovereign: ") and "Traceback" not in proc.stderr
+
+
+def test_a_record_whose_outputs_changed_since_the_verdict_is_unverified(built, tmp_path):
+    """A verdict holds for the stage files it reproduced, not for what a later run makes."""
+    wd = tmp_path / "wd"
+    shutil.copytree(built, wd, symlinks=True)
+    snakemake(wd, "-c2")  # the record with the verdict
+    assert json.loads((wd / "results" / QID / "record.json").read_text())["gate2"]["status"] == (
+        "VERIFIED"
+    )
+    # a new threshold, and the LLM reviewer off (its loopback server is gone)
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("filter: {threshold: 0.3}\nreview: {llm: {url: null}}\n")
+    snakemake(wd, "-c2", "--configfile", str(overlay))
+    record = json.loads((wd / "results" / QID / "record.json").read_text())
+    assert record["gate2"]["status"] == "UNVERIFIED"
+    assert "is for earlier outputs" in record["gate2"]["reason"]
+    assert record["quality_dimensions"]["reproducibility_status"]["level"] != "HIGH"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any, TextIO
 
-from .errors import SovereignError
+from .errors import LedgerMiss, SovereignError
 
 
 class StageLog:
@@ -24,6 +24,9 @@ class StageLog:
         self.stream.flush()
 
 
+LEDGER_MISS_TAG = "ledger miss: "
+
+
 def run(smk: Any, stage: Callable[[Any, StageLog], None]) -> None:
     """Run `stage(snakemake, log)`; a SovereignError ends the job with its message only."""
     log_path = smk.log[0] if smk.log else None
@@ -34,6 +37,8 @@ def run(smk: Any, stage: Callable[[Any, StageLog], None]) -> None:
             stage(smk, log)
         except SovereignError as err:
             log(f"ERROR {err.message}")
-            print(f"sovereign: {err.message}", file=sys.stderr)
+            # A ledger miss is said as such: Gate 2 tells "needs the network" from "broken".
+            tag = LEDGER_MISS_TAG if isinstance(err, LedgerMiss) else ""
+            print(f"sovereign: {tag}{err.message}", file=sys.stderr)
             sys.exit(1)
         log("done")

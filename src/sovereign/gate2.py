@@ -23,10 +23,11 @@ import json
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from .errors import InputFileError
+from .arxiv_search import SERVICE as ARXIV_SERVICE
 from .ledger import Ledger, canonical_json, request_key
 from .llm import LLM_SERVICE
 from .nim import NIM_SERVICE, TRUNCATE
@@ -110,12 +111,37 @@ def bundle_config(config: dict[str, Any]) -> dict[str, Any]:
         ledger="ledger",
         corrections="corrections",
     )
-    snapshot = out["search"].get("snapshot")
-    out["search"]["snapshot"] = Path(snapshot).name if snapshot else None
+    out["search"]["snapshot"] = None  # search is frozen: the raw stage is in the bundle
+    for section, key in (("search", "arxiv_url"), ("embed", "nim_url")):
+        if out[section].get(key):
+            out[section][key] = without_userinfo(out[section][key])
+    if out["review"]["llm"].get("url"):
+        out["review"]["llm"]["url"] = without_userinfo(out["review"]["llm"]["url"])
     out["embed"]["offline"] = True
     out["review"]["llm"]["offline"] = True
     out["gate2"] = {**out.get("gate2", {}), "frozen_search": True}
     return out
+
+
+def without_userinfo(url: str) -> str:
+    """A URL without `user:password@`: a credential in a URL is a secret like any other."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _clean_entry(data: bytes) -> bytes:
+    """A ledger file as bundled: the same entry, its `url` without credentials (the url is
+    not part of the entry's address, so replay is unaffected)."""
+    record = json.loads(data)
+    url = record.get("url") or ""
+    if without_userinfo(url) == url:
+        return data
+    record["url"] = without_userinfo(url)
+    return (json.dumps(record, sort_keys=True, indent=1) + "\n").encode("utf-8")
 
 
 def sheet_row(question: dict[str, str]) -> bytes:
@@ -136,11 +162,11 @@ def ledger_entries(
     embeddings: list[dict[str, Any]],
     texts: dict[str, str],
     reviews: list[dict[str, Any]],
-) -> dict[str, bytes]:
-    """The ledger files the question used, as `work/ledger/...` members; a missing one is an
-    error (the bundle could not be replayed)."""
+) -> tuple[dict[str, bytes], list[str]]:
+    """The ledger files the question used, as `work/ledger/...` members, and the ones the
+    ledger no longer holds (`<service>/<k2>/<key>.json`)."""
     keys: set[tuple[str, str]] = set()
-    keys |= {("arxiv-api", h["ledger_key"]) for h in raw if h["ledger_key"]}
+    keys |= {(ARXIV_SERVICE, h["ledger_key"]) for h in raw if h["ledger_key"]}
     for row in embeddings:
         if row["backend"] == "nim":
             request = {
@@ -151,17 +177,14 @@ def ledger_entries(
             }
             keys.add((NIM_SERVICE, request_key(NIM_SERVICE, request)))
     keys |= {(LLM_SERVICE, r["ledger_key"]) for r in reviews if r["ledger_key"]}
-    members = {}
+    members, missing = {}, []
     for service, key in sorted(keys):
         path = ledger.path(service, key)
-        if not path.exists():
-            raise InputFileError(
-                str(path),
-                f"the ledger entry this question used ({service}) is missing",
-                "run the question again with the network so it is recorded, then build the bundle",
-            )
-        members[f"work/ledger/{service}/{key[:2]}/{key}.json"] = path.read_bytes()
-    return members
+        if path.exists():
+            members[f"work/ledger/{service}/{key[:2]}/{key}.json"] = _clean_entry(path.read_bytes())
+        else:  # the bundle is still built; its verdict will be UNVERIFIED, naming the request
+            missing.append(f"{service}/{key[:2]}/{key}.json")
+    return members, missing
 
 
 def identity(members: dict[str, str], outputs: dict[str, str]) -> str:
@@ -198,7 +221,8 @@ def build_members(
     ).encode("utf-8")
     members["work/config/questions.tsv"] = sheet_row(question)
     members[f"work/results/{qid}/raw.parquet"] = (results_dir / "raw.parquet").read_bytes()
-    members.update(ledger_entries(Ledger(ledger_dir), raw, embeddings, embedded_texts, reviews))
+    entries, missing = ledger_entries(Ledger(ledger_dir), raw, embeddings, embedded_texts, reviews)
+    members.update(entries)
     if corrections is not None:
         members[f"work/corrections/{qid}.jsonl"] = corrections.read_bytes()
     outputs = {}
@@ -215,6 +239,7 @@ def build_members(
         "identity": identity(hashes, outputs),
         "versions": versions,
         "code_commit": code_commit(workflow_dir),
+        "missing_ledger": missing,
         "rerun": {
             "directory": "work",
             "snakefile": "workflow/Snakefile",

@@ -142,18 +142,35 @@ def verification(inp: Inputs) -> dict[str, Any]:
     }
 
 
-def gate2(corrections: list[dict[str, Any]]) -> dict[str, Any]:
-    """The latest Gate 2 verdict, which Gate 2 appends as a correction; else not attempted."""
+def gate2(corrections: list[dict[str, Any]], stage_files: dict[str, str]) -> dict[str, Any]:
+    """The latest Gate 2 verdict, which Gate 2 appends as a correction; else not attempted.
+
+    A verdict holds for the stage files it reproduced: when this record's files differ (a new
+    threshold, model or question text since), the record says UNVERIFIED and why."""
     for entry in reversed(corrections):
-        if entry["kind"] == "gate2":
-            details = entry.get("details", {})
+        if entry["kind"] != "gate2":
+            continue
+        details = entry.get("details", {})
+        verified = details.get("stage_sha256")
+        if verified and any(stage_files.get(k) != v for k, v in sorted(verified.items())):
             return {
-                "status": details.get("status", "UNVERIFIED"),
+                "status": "UNVERIFIED",
                 "gate": GATE,
-                "reason": entry["summary"],
-                "evaluated": details.get("evaluated", entry["date"]),
+                "reason": (
+                    f"The latest Gate 2 verdict (correction {entry['seq']}, "
+                    f"{details.get('status')} on {entry['date']}) is for earlier outputs; "
+                    "run `snakemake gate2` to verify these."
+                ),
+                "evaluated": None,
                 "correction_seq": entry["seq"],
             }
+        return {
+            "status": details.get("status", "UNVERIFIED"),
+            "gate": GATE,
+            "reason": entry["summary"],
+            "evaluated": details.get("evaluated", entry["date"]),
+            "correction_seq": entry["seq"],
+        }
     return {
         "status": "UNVERIFIED",
         "gate": GATE,
@@ -347,7 +364,7 @@ def provenance(inp: Inputs, level: str) -> dict[str, Any]:
 def build_record(inp: Inputs) -> dict[str, Any]:
     summary = inp.summary
     verif = verification(inp)
-    gate = gate2(inp.corrections)
+    gate = gate2(inp.corrections, inp.artifacts)
     rounds = [
         {"round": rnd, **{k: v for k, v in sorted(scores.items())}}
         for rnd, scores in sorted(summary.scores.items())

@@ -25,6 +25,7 @@ import os
 import platform
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,16 +36,26 @@ from typing import Any
 from .archive import extract_members, read_archive
 from .corrections import append_correction, read_corrections
 from .diffsummary import summarize
-from .errors import SovereignError
-from .gate2 import BUNDLE_CONTRACT, sha256
+from .entry import LEDGER_MISS_TAG
+from .errors import InputFileError, SovereignError
+from .gate2 import BUNDLE_CONTRACT, IDENTITY_OUTPUTS, OUTPUTS, identity, sha256
 from .public_record import package_versions, record_id
-from .sandbox import METHODS, run_isolated
+from .sandbox import GUARD_MESSAGE, METHODS, run_isolated
 
 VERDICT_CONTRACT = "sovereign-gate2-verdict-v1"
-# What an offline re-run says when it would need the network (sovereign's one-line errors).
-_OFFLINE_MISS = re.compile(r"sovereign: (.*(?:ledger holds no|offline|replay).*)", re.IGNORECASE)
-# Keys never reach the sandbox: the re-run answers from the ledger.
-_SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)", re.IGNORECASE)
+# What a re-run says when it would need the network: a ledger miss (tagged by sovereign.entry),
+# or a connection the sandbox refused.
+_LEDGER_MISS = re.compile(rf"sovereign: {re.escape(LEDGER_MISS_TAG)}(.*)")
+_BLOCKED = re.compile(
+    rf"({re.escape(GUARD_MESSAGE)}\S*|Network is unreachable|could not connect[^\n]*)"
+)
+_SOVEREIGN_ERROR = re.compile(r"sovereign: (.*)")
+_FAILED_RULE = re.compile(r"Error in rule (\w+)")
+# Only what a Python program needs reaches the sandbox: never a key, a token or a proxy.
+_ENV_ALLOWED = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "TERM")
+_QID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+RERUN_TIMEOUT = 3600.0  # seconds; a re-run that hangs is no verification
+SCOPE = "every stage after search (the raw stage is frozen in the bundle)"
 
 
 def _now() -> str:
@@ -52,24 +63,35 @@ def _now() -> str:
 
 
 def _verdict(manifest: dict[str, Any], bundle: bytes, **fields: Any) -> dict[str, Any]:
-    question = manifest.get("question", {})
+    question = manifest.get("question") if isinstance(manifest.get("question"), dict) else {}
+    outputs = manifest.get("outputs") if isinstance(manifest.get("outputs"), dict) else {}
     return {
         "contract": VERDICT_CONTRACT,
         "question_id": question.get("question_id"),
         "record_id": record_id(question["question"]) if question.get("question") else None,
         "bundle_sha256": sha256(bundle),
         "identity": manifest.get("identity"),
+        "stage_sha256": {k: outputs[k] for k in IDENTITY_OUTPUTS if k in outputs},
+        "scope": SCOPE,
         "files": [],
         **fields,
     }
 
 
 def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The manifest, and every member whose bytes differ from it (or is missing or extra)."""
+    """The manifest, and every member whose bytes differ from it (or is missing or extra).
+
+    The manifest is held to the bundle too: its outputs must be exactly the stage outputs and
+    the `expected/` members, and its identity must be the one its members give."""
     manifest = json.loads(members["manifest.json"])
-    if manifest.get("contract") != BUNDLE_CONTRACT:
-        raise ValueError(f"manifest contract is {manifest.get('contract')!r}")
-    listed = manifest["members"]
+    if not isinstance(manifest, dict) or manifest.get("contract") != BUNDLE_CONTRACT:
+        raise ValueError("not a sovereign Gate 2 manifest")
+    listed, outputs = manifest["members"], manifest["outputs"]
+    question = manifest["question"]
+    if not (isinstance(listed, dict) and isinstance(outputs, dict) and isinstance(question, dict)):
+        raise ValueError("members, outputs and question must be objects")
+    if not _QID.match(str(question.get("question_id", ""))):
+        raise ValueError(f"question_id {question.get('question_id')!r} is not a question id")
     bad = []
     for name in sorted(set(listed) | set(members) - {"manifest.json"}):
         if name not in members:
@@ -85,7 +107,27 @@ def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[
                     "actual_sha256": sha256(members[name]),
                 }
             )
+    if set(outputs) != set(OUTPUTS):
+        bad.append({"file": "manifest.json", "problem": "its outputs are not the stage outputs"})
+    else:
+        for name in OUTPUTS:
+            expected = members.get(f"expected/{name}")
+            if expected is not None and sha256(expected) != outputs[name]:
+                bad.append(
+                    {"file": f"expected/{name}", "problem": "differs from the manifest's outputs"}
+                )
+        if identity(listed, outputs) != manifest.get("identity"):
+            bad.append({"file": "manifest.json", "problem": "its identity is not its members'"})
     return manifest, bad
+
+
+def _missing_ledger(bad: list[dict[str, Any]]) -> list[str]:
+    """Ledger entries the manifest lists but the bundle lacks, when nothing else is wrong."""
+    if not bad or any(not b["file"].startswith("work/ledger/") for b in bad):
+        return []
+    if any(b["problem"] != "listed in the manifest but missing" for b in bad):
+        return []
+    return [b["file"].removeprefix("work/ledger/") for b in bad]
 
 
 def _environment(method: str, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -105,9 +147,22 @@ def _environment(method: str, manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sandbox_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not _SECRET_ENV.search(k)}
-    env.pop("PYTHONHASHSEED", None)
-    return env
+    return {k: v for k, v in os.environ.items() if k in _ENV_ALLOWED}
+
+
+def _rerun_failure(stderr: str) -> tuple[str, str]:
+    """(status, reason) for a re-run that did not complete."""
+    miss = _LEDGER_MISS.search(stderr)
+    if miss:
+        return "UNVERIFIED", f"the re-run needs the network: {miss.group(1)}"
+    blocked = _BLOCKED.search(stderr)
+    if blocked:
+        return "UNVERIFIED", f"the re-run tried to reach the network: {blocked.group(1)}"
+    errors = _SOVEREIGN_ERROR.findall(stderr)
+    rules = _FAILED_RULE.findall(stderr)
+    where = f" in rule {rules[0]}" if rules else ""
+    last = errors[-1] if errors else " ".join(stderr.split()[-30:])
+    return "FAILED", f"the re-run failed{where}: {last}"
 
 
 def verify(
@@ -115,20 +170,32 @@ def verify(
     *,
     cores: int = 2,
     isolation: str | None = None,
+    timeout: float = RERUN_TIMEOUT,
     keep: Path | None = None,
 ) -> dict[str, Any]:
     """The verdict for one bundle (never raises for a bad bundle: that is a verdict)."""
     started = time.monotonic()
+    members = read_archive(Path(bundle_path))  # a missing or unreadable bundle: InputFileError
     bundle = Path(bundle_path).read_bytes()
-    members = read_archive(Path(bundle_path))
     try:
         manifest, bad = check_members(members)
-    except (KeyError, ValueError) as err:
+    except (KeyError, ValueError, TypeError, AttributeError) as err:
         return _verdict(
             {},
             bundle,
             status="FAILED",
             reason=f"the bundle's manifest is missing or unreadable ({err})",
+            evaluated=_now(),
+        )
+    missing = _missing_ledger(bad) + list(manifest.get("missing_ledger", []))
+    if missing and not [b for b in bad if not b["file"].startswith("work/ledger/")]:
+        return _verdict(
+            manifest,
+            bundle,
+            status="UNVERIFIED",
+            reason="the bundle lacks ledger entries the re-run would need the network for: "
+            + ", ".join(missing),
+            files=bad,
             evaluated=_now(),
         )
     if bad:
@@ -146,33 +213,38 @@ def verify(
         extract_members(
             {k: v for k, v in members.items() if k.startswith(("workflow/", "work/"))}, root
         )
-        rerun = manifest["rerun"]
+        qid = manifest["question"]["question_id"]
+        work = root / "work"  # fixed by the bundle contract, never taken from the manifest
         cmd = [
             sys.executable,
             "-m",
             "snakemake",
             "--snakefile",
-            str(root / rerun["snakefile"]),
+            str(root / "workflow" / "Snakefile"),
             "--directory",
-            str(root / rerun["directory"]),
+            str(work),
             "--workflow-profile",
-            str(root / rerun["profile"]),
+            str(root / "workflow" / "profiles" / "default"),
             "--cores",
             str(cores),
-            rerun["target"],
+            f"results/{qid}/record.json",
         ]
-        proc, method = run_isolated(
-            cmd, cwd=root / rerun["directory"], env=_sandbox_env(), method=isolation
-        )
+        try:
+            proc, method = run_isolated(
+                cmd, cwd=work, env=_sandbox_env(), method=isolation, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            return _verdict(
+                manifest,
+                bundle,
+                status="UNVERIFIED",
+                reason=f"the re-run did not finish within {timeout:.0f} s",
+                evaluated=_now(),
+                duration_s=round(time.monotonic() - started, 1),
+            )
         env = _environment(method, manifest)
         if proc.returncode != 0:
-            miss = _OFFLINE_MISS.search(proc.stderr)
-            if miss:
-                status, reason = "UNVERIFIED", f"the re-run needs the network: {miss.group(1)}"
-            else:
-                tail = [ln for ln in proc.stderr.splitlines() if ln.startswith("sovereign:")]
-                last = tail[-1] if tail else " ".join(proc.stderr.split()[-40:])
-                status, reason = "FAILED", f"the re-run failed: {last}"
+            status, reason = _rerun_failure(proc.stderr)
             return _verdict(
                 manifest,
                 bundle,
@@ -182,8 +254,7 @@ def verify(
                 environment=env,
                 duration_s=round(time.monotonic() - started, 1),
             )
-        qid = manifest["question"]["question_id"]
-        out_dir = root / rerun["directory"] / "results" / qid
+        out_dir = work / "results" / qid
         files = []
         for name, expected in sorted(manifest["outputs"].items()):
             path = out_dir / name
@@ -201,6 +272,8 @@ def verify(
         if files:
             status = "FAILED"
             reason = f"{len(files)} of {n} outputs differ: {', '.join(f['file'] for f in files)}"
+            if env["version_mismatches"]:
+                reason += f" (package versions differ: {', '.join(env['version_mismatches'])})"
         else:
             status = "VERIFIED"
             reason = f"all {n} outputs re-run offline ({method}) are byte-identical"
@@ -223,6 +296,13 @@ def verify(
 def record_verdict(verdict: dict[str, Any], corrections: Path) -> dict[str, Any] | None:
     """Append the verdict as a gate2 correction, unless the latest one already says it for the
     same identity (so re-verifying an unchanged question adds nothing)."""
+    qid, stem = verdict["question_id"], Path(corrections).stem
+    if stem != qid:
+        raise InputFileError(
+            str(corrections),
+            f"the verdict is for question {qid!r}, not {stem!r}",
+            f"append it to corrections/{qid}.jsonl",
+        )
     for entry in reversed(read_corrections(corrections)):
         if entry["kind"] == "gate2":
             details = entry.get("details", {})
@@ -242,6 +322,7 @@ def record_verdict(verdict: dict[str, Any], corrections: Path) -> dict[str, Any]
             "evaluated": verdict["evaluated"],
             "identity": verdict["identity"],
             "bundle_sha256": verdict["bundle_sha256"],
+            "stage_sha256": verdict["stage_sha256"],
         },
     )
 
