@@ -15,11 +15,13 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
 from .errors import NetworkError, SovereignError
+
+T = TypeVar("T")
 
 
 def is_transient(status: int) -> bool:
@@ -178,3 +180,38 @@ def redacted(err: SovereignError, secret: str) -> SovereignError:
     hide = "[redacted]"
     fix = err.fix.replace(secret, hide) if err.fix else err.fix
     return type(err)(err.where.replace(secret, hide), err.problem.replace(secret, hide), fix)
+
+
+def post_keyed_json(
+    session: requests.Session,
+    url: str,
+    body: Any,
+    check: Callable[[bytes], T],
+    *,
+    what: str,
+    policy: RetryPolicy,
+    api_key_env: str,
+    alternative: str,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> tuple[int, T]:
+    """POST JSON to a keyed service (NIM, an OpenAI-compatible chat endpoint) and `check` the
+    answer: (status, checked value). Every error comes back with the key masked, since messages
+    quote the server's answer and a server may echo the Authorization header."""
+    headers, key, hint = bearer_auth(api_key_env, alternative)
+    try:
+        response = request_with_retries(
+            session,
+            "POST",
+            url,
+            what=what,
+            policy=policy,
+            headers=headers,
+            json_body=body,
+            sleep=sleep,
+            log=log,
+            auth_hint=hint,
+        )
+        return response.status, check(response.body)
+    except SovereignError as err:
+        raise redacted(err, key) from None

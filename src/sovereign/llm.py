@@ -19,8 +19,8 @@ from typing import Any
 
 import requests
 
-from .errors import InputFileError, LedgerMiss, NetworkError, SovereignError
-from .fetch import RetryPolicy, bearer_auth, redacted, request_with_retries
+from .errors import InputFileError, LedgerMiss, NetworkError
+from .fetch import RetryPolicy, post_keyed_json
 from .ledger import Entry, Ledger, canonical_json
 
 LLM_SERVICE = "llm-review"
@@ -106,36 +106,29 @@ class ChatClient:
 
     def _ask(self, messages: Messages, request: dict[str, Any]) -> Entry:
         """Send one request, check the answer, then record it (a bad answer is never recorded)."""
-        headers, key, hint = bearer_auth(
-            self.api_key_env, "point review.llm.url at a local server (vLLM, Ollama)"
-        )
         what = f"{LLM_SERVICE} ({self.model}) at {self.url}"
         if self.session is None:
             self.session = requests.Session()
         self.requests_sent += 1
-        try:
-            response = request_with_retries(
-                self.session,
-                "POST",
-                self.url,
-                what=what,
-                policy=self.policy,
-                headers=headers,
-                json_body={
-                    "model": self.model,
-                    "messages": messages,
-                    "temperature": TEMPERATURE,
-                    "seed": SEED,
-                    "max_tokens": self.max_tokens,
-                    "stream": False,
-                },
-                sleep=self.sleep,
-                log=self.log,
-                auth_hint=hint,
-            )
-            text, finish = _check(response.body, what)
-        except SovereignError as err:
-            raise redacted(err, key) from None
+        status, (text, finish) = post_keyed_json(
+            self.session,
+            self.url,
+            {
+                "model": self.model,
+                "messages": messages,
+                "temperature": TEMPERATURE,
+                "seed": SEED,
+                "max_tokens": self.max_tokens,
+                "stream": False,
+            },
+            lambda body: _check(body, what),
+            what=what,
+            policy=self.policy,
+            api_key_env=self.api_key_env,
+            alternative="point review.llm.url at a local server (vLLM, Ollama)",
+            sleep=self.sleep,
+            log=self.log,
+        )
         if finish == "length":  # the answer was cut at max_tokens; the caller's parse will say
             self.log(f"{LLM_SERVICE}: the answer reached max_tokens ({self.max_tokens})")
         # Only what the answer means is kept: not the server's ids, timings or echoed headers.
@@ -143,7 +136,7 @@ class ChatClient:
         return self.ledger.put(
             LLM_SERVICE,
             request,
-            status=response.status,
+            status=status,
             retrieved_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             body=body.encode("utf-8"),
             url=self.url,

@@ -20,8 +20,8 @@ import numpy as np
 import requests
 
 from .embedders import check_role
-from .errors import ConfigError, InputFileError, LedgerMiss, NetworkError, SovereignError
-from .fetch import RetryPolicy, bearer_auth, redacted, request_with_retries
+from .errors import ConfigError, InputFileError, LedgerMiss, NetworkError
+from .fetch import RetryPolicy, post_keyed_json
 from .ledger import Ledger, canonical_json
 
 NIM_SERVICE = "nim-embeddings"
@@ -123,36 +123,28 @@ class NimEmbedder:
 
     def _embed_batch(self, batch: list[str], role: str) -> dict[str, np.ndarray]:
         """Send one batch, check the answer whole, then record and return one vector a text."""
-        headers, key, hint = bearer_auth(
-            self.api_key_env, "point embed.nim_url at a self-hosted NIM"
-        )
         what = f"{NIM_SERVICE} ({self._model}, {role}) at {self.url}"
         if self.session is None:
             self.session = requests.Session()
         self.batches_sent += 1
-        try:
-            response = request_with_retries(
-                self.session,
-                "POST",
-                self.url,
-                what=what,
-                policy=self.policy,
-                headers=headers,
-                json_body={
-                    "input": batch,
-                    "model": self._model,
-                    "input_type": role,
-                    "encoding_format": "float",
-                    "truncate": TRUNCATE,
-                },
-                sleep=self.sleep,
-                log=self.log,
-                auth_hint=hint,
-            )
-            embeddings = self._check(response.body, len(batch), what)
-        except SovereignError as err:
-            # Messages quote the server's answer, and a server may echo the header back.
-            raise redacted(err, key) from None
+        _status, embeddings = post_keyed_json(
+            self.session,
+            self.url,
+            {
+                "input": batch,
+                "model": self._model,
+                "input_type": role,
+                "encoding_format": "float",
+                "truncate": TRUNCATE,
+            },
+            lambda body: self._check(body, len(batch), what),
+            what=what,
+            policy=self.policy,
+            api_key_env=self.api_key_env,
+            alternative="point embed.nim_url at a self-hosted NIM",
+            sleep=self.sleep,
+            log=self.log,
+        )
         retrieved_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         vectors: dict[str, np.ndarray] = {}
         for text, embedding in zip(batch, embeddings, strict=True):
