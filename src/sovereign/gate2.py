@@ -240,12 +240,6 @@ def build_members(
         "versions": versions,
         "code_commit": code_commit(workflow_dir),
         "missing_ledger": missing,
-        "rerun": {
-            "directory": "work",
-            "snakefile": "workflow/Snakefile",
-            "profile": "workflow/profiles/default",
-            "target": f"results/{qid}/record.json",
-        },
     }
     members["manifest.json"] = (json.dumps(manifest, sort_keys=True, indent=1) + "\n").encode()
     return members

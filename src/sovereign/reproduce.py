@@ -171,7 +171,6 @@ def verify(
     cores: int = 2,
     isolation: str | None = None,
     timeout: float = RERUN_TIMEOUT,
-    keep: Path | None = None,
 ) -> dict[str, Any]:
     """The verdict for one bundle (never raises for a bad bundle: that is a verdict)."""
     started = time.monotonic()
@@ -288,8 +287,6 @@ def verify(
             duration_s=round(time.monotonic() - started, 1),
         )
     finally:
-        if keep is not None:
-            shutil.copytree(root, keep, dirs_exist_ok=True)
         shutil.rmtree(root, ignore_errors=True)
 
 
