@@ -5,7 +5,6 @@ rule claims:
     input:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
-        code=code("claims"),
         models=MODEL_FILES,
     output:
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
@@ -18,6 +17,7 @@ rule claims:
         mem_mb=1024,
         runtime=30,
     params:
+        code=code("claims"),
         question=get_question_text,
         claims=config["claims"],
     script:

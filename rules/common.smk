@@ -5,11 +5,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from sovereign.codedeps import script_code
+from sovereign.codedeps import code_digest, script_code
 from sovereign.config import load_yaml, read_questions, validate_config
 from sovereign.corrections import correction_files
 from sovereign.errors import SovereignError
-from sovereign.snapshot_files import snapshot_files
+from sovereign.snapshot_files import INDEX_FILES, index_dir, snapshot_files
 
 
 def config_sources():
@@ -50,10 +50,20 @@ try:
     for _warning in _warnings:
         print(f"sovereign: warning: {_warning}", file=sys.stderr)
     FROZEN_SEARCH = config["gate2"]["frozen_search"]
+    SNAPSHOT_SEARCH = config["search"]["backend"] == "snapshot" and not FROZEN_SEARCH
     SNAPSHOT_FILES = (
         [str(p) for p in snapshot_files(config["search"]["snapshot"])]
-        if config["search"]["backend"] == "snapshot" and not FROZEN_SEARCH
+        if SNAPSHOT_SEARCH
         else []
+    )
+    # The snapshot's search index: built once (rule snapshot_index), read by every search.
+    SNAPSHOT_INDEX = (
+        index_dir(config["search"]["index"], config["search"]["snapshot"])
+        if SNAPSHOT_SEARCH
+        else None
+    )
+    SNAPSHOT_INDEX_FILES = (
+        [f"{SNAPSHOT_INDEX}/{name}" for name in INDEX_FILES] if SNAPSHOT_SEARCH else []
     )
 except SovereignError as err:
     print(f"sovereign: {err.message}", file=sys.stderr)
@@ -108,9 +118,13 @@ def get_embed_params():
 
 
 def code(script):
-    """Library files a stage's script runs, as inputs: an edit reruns the stage (by checksum)."""
+    """A digest of the library files a stage's script runs, as a param: an edit to any of them
+    reruns the stage. (A param, not ~20 input files a job: planning 1,000 questions would spend
+    most of its time resolving them.)"""
     base = Path(workflow.basedir)
-    return script_code(base / "scripts" / f"{script}.py", base / "src/sovereign")
+    return code_digest(
+        script_code(base / "scripts" / f"{script}.py", base / "src/sovereign")
+    )
 
 
 RECORD_SCHEMA = str(Path(workflow.basedir) / "config/schemas/record.schema.json")

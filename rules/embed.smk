@@ -11,7 +11,6 @@ if REMOTE_EMBED:
 rule embed:
     input:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
-        code=code("embed"),
     output:
         embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
     log:
@@ -23,6 +22,7 @@ rule embed:
         mem_mb=1024,
         runtime=30,
     params:
+        code=code("embed"),
         question=get_question_text,
         embed=get_embed_params(),
     script:

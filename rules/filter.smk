@@ -4,7 +4,6 @@
 rule filter:
     input:
         raw=f"{RESULTS}/{{qid}}/raw.parquet",
-        code=code("filter"),
     output:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
     log:
@@ -16,6 +15,7 @@ rule filter:
         mem_mb=1024,
         runtime=10,
     params:
+        code=code("filter"),
         question=get_question_text,
         threshold=config["filter"]["threshold"],
     script:

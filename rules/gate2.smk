@@ -14,7 +14,6 @@ rule gate2_bundle:
         record=f"{RESULTS}/{{qid}}/record.json",
         page=f"{RESULTS}/{{qid}}/record.html",
         corrections=get_corrections,
-        code=code("gate2_bundle"),
     output:
         bundle=f"{RESULTS}/{{qid}}/gate2/bundle.tar.gz",
     log:
@@ -26,6 +25,7 @@ rule gate2_bundle:
         mem_mb=1024,
         runtime=10,
     params:
+        code=code("gate2_bundle"),
         question=get_question,
     script:
         "../scripts/gate2_bundle.py"
@@ -34,7 +34,6 @@ rule gate2_bundle:
 rule gate2_verify:
     input:
         bundle=f"{RESULTS}/{{qid}}/gate2/bundle.tar.gz",
-        code=code("gate2_verify"),
     output:
         verdict=f"{RESULTS}/{{qid}}/gate2/verdict.json",
     log:
@@ -46,6 +45,7 @@ rule gate2_verify:
         mem_mb=2048,
         runtime=30,
     params:
+        code=code("gate2_verify"),
         corrections=get_corrections_path,
     script:
         "../scripts/gate2_verify.py"

@@ -11,7 +11,6 @@ rule report:
         reviews=f"{RESULTS}/{{qid}}/reviews.parquet",
         corrections=get_corrections,
         schema=RECORD_SCHEMA,
-        code=code("report"),
         models=MODEL_FILES,
     output:
         report=f"{RESULTS}/{{qid}}/report.md",
@@ -26,6 +25,7 @@ rule report:
         mem_mb=512,
         runtime=30,
     params:
+        code=code("report"),
         question=get_question,
         record=get_record_params(),
         methods=get_method_params(),
@@ -40,7 +40,6 @@ localrules:
 rule index:
     input:
         records=expand(f"{RESULTS}/{{qid}}/record.json", qid=sorted(QUESTIONS)),
-        code=code("index"),
     output:
         index=f"{RESULTS}/index.html",
     log:
@@ -51,5 +50,7 @@ rule index:
     resources:
         mem_mb=256,
         runtime=10,
+    params:
+        code=code("index"),
     script:
         "../scripts/index.py"

@@ -5,7 +5,8 @@ import pytest
 from conftest import CS_DAILY, SHARED_DATA, requires_shared
 from sovereign.errors import InputFileError
 from sovereign.expand import Query
-from sovereign.snapshot import SnapshotIndex, load_snapshot
+from sovereign.snapshot import load_snapshot
+from sovereign.snapshot_index import SnapshotIndex, build_index
 
 
 def write_jsonl(path, records):
@@ -27,13 +28,20 @@ CORPUS = [
 ]
 
 
+def indexed(snapshot, tmp_path):
+    """The snapshot's index, built into a fresh directory and opened."""
+    out = tmp_path / f"index-{len(list(tmp_path.glob('index-*')))}"
+    build_index(snapshot, out)
+    return SnapshotIndex(out)
+
+
 @pytest.fixture
 def index(tmp_path):
-    return SnapshotIndex(load_snapshot(write_jsonl(tmp_path / "s.jsonl", CORPUS))[0])
+    return indexed(write_jsonl(tmp_path / "s.jsonl", CORPUS), tmp_path)
 
 
 def ids(index, hits):
-    return [index.papers[h.position]["arxiv_id"] for h in hits]
+    return [index.paper(h.position)[0]["arxiv_id"] for h in hits]
 
 
 def test_or_query_ranks_by_bm25_and_respects_as_of(index):
@@ -57,7 +65,7 @@ def test_phrase_must_appear_in_order(index):
 
 def test_max_results_and_stable_ties(tmp_path):
     same = [rec(f"2501.0{i:04d}", "Same title", "identical abstract") for i in (3, 1, 2)]
-    index = SnapshotIndex(load_snapshot(write_jsonl(tmp_path / "s.jsonl", same))[0])
+    index = indexed(write_jsonl(tmp_path / "s.jsonl", same), tmp_path)
     hits = index.search(Query(0, "k", "OR", ("identical",)), 2, None)
     assert ids(index, hits) == ["2501.00001", "2501.00002"]
 
@@ -101,17 +109,17 @@ def test_shared_daily_listings_deduplicate_on_id():
 @requires_shared
 def test_mixed_dialect_snapshot_directory(tmp_path):
     # The Kaggle sample and the API-field ML set searched together, by path.
-    index = SnapshotIndex(load_snapshot(SHARED_DATA / "arxiv_kaggle_sample")[0])
+    index = indexed(SHARED_DATA / "arxiv_kaggle_sample", tmp_path)
     hits = index.search(Query(0, "keywords", "OR", ("diphoton", "tevatron")), 5, None)
-    assert index.papers[hits[0].position]["arxiv_id"] == "0704.0001"
-    ml = SnapshotIndex(load_snapshot(SHARED_DATA / "arxiv_ml_stars")[0])
+    assert ids(index, hits)[0] == "0704.0001"
+    ml = indexed(SHARED_DATA / "arxiv_ml_stars", tmp_path)
     hits = ml.search(Query(1, "phrases", "OR", ("mixture of experts",)), 50, "2024-12-31")
     assert len(hits) >= 5
 
 
 def test_phrases_do_not_match_across_title_and_abstract(tmp_path):
     records = [rec("2501.00001", "Routing for Mixture", "Experts are routed.")]
-    index = SnapshotIndex(load_snapshot(write_jsonl(tmp_path / "s.jsonl", records))[0])
+    index = indexed(write_jsonl(tmp_path / "s.jsonl", records), tmp_path)
     assert index.search(Query(1, "phrases", "OR", ("mixture experts",)), 5, None) == []
     assert index.search(Query(1, "phrases", "OR", ("mixture routing",)), 5, None) == []
     assert len(index.search(Query(1, "phrases", "OR", ("routing for mixture",)), 5, None)) == 1
@@ -122,6 +130,9 @@ def test_undecodable_bytes_and_odd_field_types_name_the_line(tmp_path):
     path.write_bytes(json.dumps(CORPUS[0]).encode() + b"\n" + b'{"id": "caf\xe9"}\n')
     with pytest.raises(InputFileError, match=r"s\.jsonl:2.*UTF-8"):
         load_snapshot(path)
+    with pytest.raises(InputFileError, match=r"s\.jsonl:2.*UTF-8"):
+        build_index(path, tmp_path / "index", workers=2)
     write_jsonl(path, [dict(CORPUS[0], authors_parsed=[[1, 2, 3]])])
     with pytest.raises(InputFileError, match=r"s\.jsonl:1.*unexpected type"):
         load_snapshot(path)
+    assert not (tmp_path / "index" / "index.json").exists()  # no half-built index is left

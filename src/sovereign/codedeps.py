@@ -8,6 +8,7 @@ inputs makes an edit to any of them rerun that stage and what follows, and nothi
 from __future__ import annotations
 
 import ast
+import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -54,3 +55,14 @@ def script_code(script: str | Path, package_dir: str | Path) -> list[str]:
     init = package_dir / "__init__.py"
     files = [package_dir / f"{n}.py" for n in seen] + ([init] if init.is_file() else [])
     return sorted(str(f) for f in files)
+
+
+def code_digest(files: list[str]) -> str:
+    """sha256 over the files' names and bytes, in order: changes when any of them does."""
+    digest = hashlib.sha256()
+    for file in files:
+        path = Path(file)
+        data = path.read_bytes()
+        digest.update(f"{path.name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()

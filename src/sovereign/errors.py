@@ -12,6 +12,9 @@ class SovereignError(Exception):
         self.fix = fix
         super().__init__(self.message)
 
+    def __reduce__(self):  # picklable, so a worker process can hand one back
+        return (type(self), (self.where, self.problem, self.fix))
+
     @property
     def message(self) -> str:
         text = f"{self.where}: {self.problem}"

@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
-from .arxiv_search import LedgerClient, Transport, user_agent
 from .config import Question
 from .expand import Query, expand
 from .fetch import RetryPolicy
 from .ledger import Ledger
 from .ratelimit import IntervalLock
-from .snapshot import SnapshotIndex, load_snapshot
+from .snapshot_files import index_dir
+from .snapshot_index import SnapshotIndex
 
 RATE_LOCK_NAME = ".arxiv-rate.lock"
 MAX_PAGE_SIZE = 100  # arXiv pages larger than this are slow and often cut short
@@ -26,6 +24,7 @@ class SearchSettings:
     backend: str
     max_results: int
     snapshot: str | None = None
+    index_root: str = "indexes"
     ledger: str = "ledger"
     contact: str = ""
     arxiv_url: str = "https://export.arxiv.org/api/query"
@@ -39,6 +38,7 @@ class SearchSettings:
             backend=s["backend"],
             max_results=int(s["max_results"]),
             snapshot=s.get("snapshot"),
+            index_root=s.get("index", "indexes"),
             ledger=config.get("ledger", "ledger"),
             contact=s.get("contact", ""),
             arxiv_url=s["arxiv_url"],
@@ -62,20 +62,20 @@ def search_snapshot(
     question: Question, settings: SearchSettings, log: Callable[[str], None]
 ) -> list[dict[str, Any]]:
     assert settings.snapshot is not None
-    papers, refs = load_snapshot(settings.snapshot)
-    log(f"snapshot {settings.snapshot}: {len(papers)} unique papers")
-    index = SnapshotIndex(papers)
+    index = SnapshotIndex(index_dir(settings.index_root, settings.snapshot))
+    log(f"snapshot {settings.snapshot}: {len(index)} unique papers (index {index.directory})")
     rows = []
     for query in expand(question.question):
         hits = index.search(query, settings.max_results, question.as_of)
         log(f"query {query.index} ({query.kind}) {query.text!r}: {len(hits)} hits")
         for rank, hit in enumerate(hits, start=1):
-            row = _row(question, query, rank, papers[hit.position])
+            paper, ref = index.paper(hit.position)
+            row = _row(question, query, rank, paper)
             row.update(
                 backend="snapshot",
                 search_score=hit.score,
                 ledger_key=None,
-                source_ref=refs[hit.position],
+                source_ref=ref,
                 retrieved_at=None,
             )
             rows.append(row)
@@ -87,6 +87,11 @@ def search_arxiv(
     settings: SearchSettings,
     log: Callable[[str], None],
 ) -> list[dict[str, Any]]:
+    # imported here: a snapshot search never loads the arxiv client or requests
+    import requests
+
+    from .arxiv_search import LedgerClient, Transport, user_agent
+
     replay = settings.backend == "replay"
     ledger = Ledger(settings.ledger)
     session = None

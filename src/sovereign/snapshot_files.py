@@ -30,3 +30,32 @@ def snapshot_files(path: str | os.PathLike[str]) -> list[Path]:
         "point search.snapshot at an arXiv metadata JSON-lines file (e.g. the Kaggle "
         "arxiv-metadata-oai-snapshot.json) or a directory of them",
     )
+
+
+# The snapshot index (sovereign.snapshot_index); named here so the Snakefile can list its files
+# without importing numpy at parse time.
+INDEX_FORMAT = "sovereign-snapshot-index/1"
+INDEX_FILES = (
+    "date.npy",
+    "norm.npy",
+    "paper_span.npy",
+    "papers.bin",
+    "postings_doc.npy",
+    "postings_ptr.npy",
+    "postings_tf.npy",
+    "term_offsets.npy",
+    "terms.bin",
+    "text.bin",
+    "text_span.npy",
+    "index.json",  # last: written once every other file is in place
+)
+
+
+def index_dir(root: str | os.PathLike[str], snapshot: str | os.PathLike[str]) -> str:
+    """Where a snapshot's index lives: one directory per snapshot path, so configs that share a
+    snapshot share its index and switching snapshots does not rebuild back and forth."""
+    import hashlib
+
+    name = Path(snapshot).name or "snapshot"
+    key = hashlib.sha256(str(snapshot).encode("utf-8")).hexdigest()[:10]
+    return str(Path(root) / f"{name}-{key}")
