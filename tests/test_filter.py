@@ -1,8 +1,11 @@
+import json
 import random
+from collections import Counter
 
 import pyarrow as pa
 import pytest
 
+from conftest import CS_DAILY
 from sovereign import schemas
 from sovereign.filter import deduplicate, filter_papers, tfidf_scores
 from sovereign.parquet_io import to_table, write_table
@@ -130,3 +133,30 @@ def test_a_paper_score_ignores_the_other_hits():
     docs = [h["title"] + ". " + h["abstract"] for h in HITS]
     alone = tfidf_scores(QUESTION, docs[:1])[0]
     assert tfidf_scores(QUESTION, docs)[0] == alone
+
+
+def test_the_term_analyzer_is_scikit_learns_word_analyzer():
+    """filter spells out TfidfVectorizer's analyzer (to spare every job the sklearn import):
+    the two must give the same terms on real metadata and on awkward text."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from sovereign.filter import term_counts
+    from sovereign.text import fold
+
+    reference = TfidfVectorizer(
+        preprocessor=fold, ngram_range=(1, 2), stop_words="english"
+    ).build_analyzer()
+    texts = [
+        "",
+        "a",
+        "the of and",
+        "x y",
+        "GPT-4 vs. Llama_2: 3.5x faster; naïve Straße, Ελληνικά, 中文 模型 e.g. $\\ell_1$",
+        "word word word the word",
+    ]
+    if CS_DAILY.is_dir():
+        for line in (CS_DAILY / "topic_moe_routing.jsonl").read_text().splitlines()[:300]:
+            record = json.loads(line)
+            texts.append(f"{record.get('title', '')}. {record.get('abstract', '')}")
+    for text in texts:
+        assert term_counts(text) == Counter(reference(text)), text

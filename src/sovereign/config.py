@@ -13,17 +13,20 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import yaml
-from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .arxiv_terms import ARXIV_API_URL, TOU_MIN_INTERVAL
 from .errors import ConfigError
 from .expand import has_search_terms
 from .text import collapse_whitespace
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 QUESTION_COLUMNS = ("question_id", "question", "as_of")
 
@@ -49,6 +52,8 @@ def _with_defaults(validator_class: type) -> type:
                     instance[name] = _copy(sub["default"])
         yield from validate_properties(validator, properties, instance, schema)
 
+    from jsonschema import validators
+
     return validators.extend(validator_class, {"properties": set_defaults})
 
 
@@ -60,7 +65,12 @@ def _copy(value: Any) -> Any:
     return value
 
 
-_Filling = _with_defaults(Draft202012Validator)
+@cache
+def _filling() -> type:
+    # jsonschema is imported on first use: stage jobs read Question from here and never validate
+    from jsonschema import Draft202012Validator
+
+    return _with_defaults(Draft202012Validator)
 
 
 def _dotted(path: Iterable[Any]) -> str:
@@ -163,7 +173,7 @@ def validate_config(
     if not isinstance(config, dict):
         raise ConfigError(_origin([], sources), "the config is not a mapping", "fix the YAML")
     _coerce(config, schema)
-    errors = sorted(_Filling(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    errors = sorted(_filling()(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         path, problem, fix = _explain(errors[0])
         raise ConfigError(f"{_origin(path, sources)}: {_dotted(path)}", problem, fix)
@@ -271,6 +281,8 @@ def read_questions(path: str | os.PathLike[str], schema: dict[str, Any]) -> list
             f"header has unknown columns {unknown} / lacks {missing}",
             "the header must be: " + "\\t".join(QUESTION_COLUMNS),
         )
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(schema)
     seen: dict[str, int] = {}
     questions = []

@@ -15,11 +15,12 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
-
-import requests
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import NetworkError, SovereignError
+
+if TYPE_CHECKING:
+    import requests
 
 T = TypeVar("T")
 
@@ -93,6 +94,8 @@ def request_with_retries(
 
     `auth_hint`, if given, is the fix offered for 401/403 (e.g. which variable holds the key).
     """
+    import requests  # here: importing it costs every job that never sends a request
+
     problem = "no attempt made"
     for attempt in range(policy.retries + 1):
         backoff = policy.backoff * (2**attempt)

@@ -14,14 +14,15 @@ Every paper stays in the output with its score and `kept`, so the funnel can be 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .schemas import PAPER_COLUMNS
+from .stopwords import ENGLISH
 from .text import fold
 
 
@@ -51,12 +52,17 @@ def document(paper: dict[str, Any]) -> str:
     return f"{paper['title']}. {paper['abstract']}"
 
 
-def _analyzer():
-    vectorizer = TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), stop_words="english")
-    return vectorizer.build_analyzer()
+# scikit-learn's word analyzer (TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2),
+# stop_words="english")), spelled out: importing scikit-learn costs every job that scores text
+# about a second. tests/test_filter.py holds the two equal on real abstracts.
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
-_TERMS = _analyzer()
+def _terms(text: str) -> list[str]:
+    words = [w for w in _TOKEN.findall(fold(text)) if w not in ENGLISH]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
 # scikit-learn's smooth IDF on a corpus of two documents: ln((1 + n) / (1 + df)) + 1.
 IDF_IN_BOTH = math.log(3 / 3) + 1
 IDF_IN_ONE = math.log(3 / 2) + 1
@@ -82,7 +88,7 @@ def pair_cosine(question: Counter[str], paper: Counter[str]) -> float:
 
 def term_counts(text: str) -> Counter[str]:
     """The unigram + bigram counts of a text, stop words removed, as the TF-IDF score sees it."""
-    return Counter(_TERMS(text))
+    return Counter(_terms(text))
 
 
 def tfidf_scores(question: str, documents: list[str]) -> np.ndarray:

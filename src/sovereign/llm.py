@@ -15,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputFileError, LedgerMiss, NetworkError
 from .fetch import RetryPolicy, post_keyed_json
 from .ledger import Entry, Ledger, canonical_json
+
+if TYPE_CHECKING:
+    import requests
 
 LLM_SERVICE = "llm-review"
 TEMPERATURE = 0  # greedy decoding: the closest a server comes to a repeatable answer
@@ -108,6 +109,8 @@ class ChatClient:
         """Send one request, check the answer, then record it (a bad answer is never recorded)."""
         what = f"{LLM_SERVICE} ({self.model}) at {self.url}"
         if self.session is None:
+            import requests  # here, not at the top: most jobs never open a session
+
             self.session = requests.Session()
         self.requests_sent += 1
         status, (text, finish) = post_keyed_json(

@@ -14,15 +14,17 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import requests
 
 from .embedders import check_role
 from .errors import ConfigError, InputFileError, LedgerMiss, NetworkError
 from .fetch import RetryPolicy, post_keyed_json
 from .ledger import Ledger, canonical_json
+
+if TYPE_CHECKING:
+    import requests
 
 NIM_SERVICE = "nim-embeddings"
 MAX_BATCH = 50  # the hosted API's limit on inputs per request
@@ -125,6 +127,8 @@ class NimEmbedder:
         """Send one batch, check the answer whole, then record and return one vector a text."""
         what = f"{NIM_SERVICE} ({self._model}, {role}) at {self.url}"
         if self.session is None:
+            import requests  # here, not at the top: most jobs never open a session
+
             self.session = requests.Session()
         self.batches_sent += 1
         _status, embeddings = post_keyed_json(
