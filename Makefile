@@ -30,6 +30,9 @@ lint: setup
 	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/snakemake --lint
 	$(BIN)/snakemake --dry-run --quiet
+# The SLURM profile plans the same run without SLURM installed (no sbatch, no sinfo).
+# (tests/test_cluster.py runs it for real, on a fake cluster.)
+	$(BIN)/snakemake --dry-run --quiet --workflow-profile profiles/slurm
 
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
