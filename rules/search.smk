@@ -38,7 +38,8 @@ if SNAPSHOT_SEARCH:
 
 rule search:
     input:
-        index=SNAPSHOT_INDEX_FILES,
+        # index.json stands for the whole index: it is written last, once every file is in place
+        index=SNAPSHOT_INDEX_FILES[-1:],
     output:
         raw=f"{RESULTS}/{{qid}}/raw.parquet",
     log:

@@ -501,7 +501,14 @@ class SnapshotIndex:
             arrays["postings_tf"],
         )
         self.term_offsets = arrays["term_offsets"]
-        self._check()
+        try:
+            self._check()
+        except (KeyError, TypeError, ValueError) as err:
+            raise InputFileError(
+                str(manifest_path),
+                f"index.json lacks a field this version needs ({err})",
+                _rebuild_hint(self.directory),
+            ) from None
 
     def _check(self) -> None:
         """Cheap consistency checks, so a truncated or mixed-up index fails here, named."""
