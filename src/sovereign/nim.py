@@ -114,8 +114,11 @@ class NimEmbedder:
         batches = [
             missing[i : i + self.batch_size] for i in range(0, len(missing), self.batch_size)
         ]
-        for batch in batches:
+        for number, batch in enumerate(batches, start=1):
             vectors.update(self._embed_batch(batch, role))
+            if len(batches) > 1:  # progress in the job's log, for a long run of requests
+                done = min(number * self.batch_size, len(missing))
+                self.log(f"{NIM_SERVICE} {role}: batch {number}/{len(batches)} ({done} texts)")
         if batches:
             self.log(f"{NIM_SERVICE} {role}: sent {len(batches)} batches for {len(missing)} texts")
         out = np.empty((len(texts), self._dimension), dtype=np.float32)
