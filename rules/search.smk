@@ -23,8 +23,9 @@ if SNAPSHOT_SEARCH:
         # Parsing and tokenizing run in this many worker processes.
         threads: 2
         resources:
-            # Memory grows with the vocabulary and the id list, not the text: ~3 GB measured
-            # for 1 million records; the full 2.7 million-record Kaggle file stays under 8 GB.
+            # Memory grows with the vocabulary and the id list, not the text: 1.7 GB measured
+            # (all processes) for 1 million records, so ~5 GB extrapolated for the full
+            # 2.7 million-record Kaggle file; capped at the 8 GB the cluster profile asks for.
             mem_mb=lambda wildcards, input: min(8192, 1024 + 2 * int(input.size_mb)),
             runtime=lambda wildcards, input: max(10, int(input.size_mb) // 50),
         params:

@@ -217,7 +217,7 @@ def test_slurm_profile_sets_resources_for_every_rule():
     rules = {
         name
         for path in [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))]
-        for name in re.findall(r"^rule (\w+):", path.read_text(encoding="utf-8"), re.MULTILINE)
+        for name in re.findall(r"^\s*rule (\w+):", path.read_text(encoding="utf-8"), re.MULTILINE)
     }
     settings = profile()
     missing = rules - TARGET_RULES - set(settings["set-resources"])

@@ -3,6 +3,7 @@ built once per snapshot by the workflow and rebuilt only when the snapshot chang
 
 import json
 import math
+import os
 import subprocess
 import sys
 
@@ -141,6 +142,7 @@ def test_a_snapshot_without_arxiv_ids_gives_an_empty_index(tmp_path):
         "truncate text.bin",
         "remove terms.bin",
         "garble index.json",
+        "list index.json",
         "other format",
     ],
 )
@@ -156,6 +158,8 @@ def test_a_damaged_index_is_named_with_how_to_rebuild_it(tmp_path, damage):
         (out / name).unlink()
     elif action == "garble":
         (out / name).write_text("{not json")
+    elif action == "list":
+        (out / name).write_text("[]")
     else:
         manifest = json.loads((out / "index.json").read_text())
         (out / "index.json").write_text(json.dumps({**manifest, "format": "old/0"}))
@@ -206,3 +210,46 @@ def test_the_workflow_builds_one_index_and_rebuilds_it_only_when_the_snapshot_ch
         handle.write(json.dumps(rec("2502.00001", "Expert routing", "top-k routing")) + "\n")
     proc = snakemake(workdir, "-n", *targets)
     assert "snapshot_index" in proc.stdout and "search" in proc.stdout
+
+
+def test_ties_at_the_shortlist_edge_are_walked_once_each_in_order():
+    # Two scores either side of a shortlist's edge that round to the same 9 places: each paper
+    # comes once, in (rounded score, id) order, whatever the shortlist sizes were.
+    scores = np.array([10 - 1e-8 - 2e-10, 10 - 1e-8 + 2e-10] + [10.0] * 70)
+    order = [doc for doc, _score in SnapshotIndex._ranked(np.arange(len(scores)), scores)]
+    assert order == [*range(2, 72), 0, 1]
+
+
+def _killed(lines):
+    os._exit(9)  # a worker killed mid-chunk, as the OOM killer would
+
+
+def test_a_killed_worker_stops_the_build_with_a_clear_error(tmp_path, monkeypatch):
+    import sovereign.snapshot_index as snapshot_index
+
+    snapshot = write_jsonl(tmp_path / "s.jsonl", [rec("2501.00001", "Routing", "experts")] * 5)
+    monkeypatch.setattr(snapshot_index, "tokenize_chunk", _killed)
+    with pytest.raises(InputFileError, match="worker process died"):
+        build_index(snapshot, tmp_path / "index", workers=2, chunk_records=2)
+    assert not (tmp_path / "index" / "index.json").exists()
+
+
+def test_an_index_of_other_snapshot_files_is_refused(tmp_path):
+    snapshot = write_jsonl(tmp_path / "s.jsonl", [rec("2501.00001", "Routing", "experts")])
+    build_index(snapshot, tmp_path / "index")
+    index = SnapshotIndex(tmp_path / "index")
+    index.check_snapshot(snapshot)  # the same files: fine
+    write_jsonl(snapshot, [rec("2501.00001", "Routing", "experts"), rec("2501.00002", "B", "c")])
+    with pytest.raises(InputFileError, match="other snapshot files") as err:
+        index.check_snapshot(snapshot)
+    assert f"delete {tmp_path / 'index'} and rerun" in err.value.message
+
+
+def test_a_killed_build_leaves_nothing_that_outlives_the_next_one(tmp_path):
+    snapshot = write_jsonl(tmp_path / "s.jsonl", [rec("2501.00001", "Routing", "experts")])
+    stale = tmp_path / "index" / ".building-old"
+    (stale / "chunks").mkdir(parents=True)
+    (stale / "chunks" / "0.npz").write_bytes(b"spill")
+    build_index(snapshot, tmp_path / "index")
+    assert not stale.exists()
+    assert sorted(p.name for p in (tmp_path / "index").iterdir()) == sorted(INDEX_FILES)

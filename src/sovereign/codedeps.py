@@ -1,8 +1,9 @@
 """Which library files a stage runs, so Snakemake can rerun a stage when its code changes.
 
-Snakemake tracks a `script:` by its mtime and ignores the modules it imports. Listing the stage's
-modules (the transitive closure of its `sovereign` imports, read from the source with `ast`) as
-inputs makes an edit to any of them rerun that stage and what follows, and nothing else.
+Snakemake tracks a `script:` by its mtime and ignores the modules it imports. A digest of the
+stage's modules (the transitive closure of its `sovereign` imports, read from the source with
+`ast`), given to the rule as a param, makes an edit to any of them rerun that stage and what
+follows, and nothing else.
 """
 
 from __future__ import annotations

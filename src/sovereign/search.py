@@ -63,6 +63,7 @@ def search_snapshot(
 ) -> list[dict[str, Any]]:
     assert settings.snapshot is not None
     index = SnapshotIndex(index_dir(settings.index_root, settings.snapshot))
+    index.check_snapshot(settings.snapshot)
     log(f"snapshot {settings.snapshot}: {len(index)} unique papers (index {index.directory})")
     rows = []
     for query in expand(question.question):

@@ -37,6 +37,8 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,7 @@ def _date_number(paper: dict[str, Any]) -> int:
 class Chunk:
     """One chunk of records, tokenized: per-record facts and the chunk's term counts."""
 
+    raw_bytes: int
     ids: list[str]
     versions: np.ndarray
     dates: np.ndarray
@@ -97,6 +100,7 @@ def tokenize_chunk(lines: list[tuple[bytes, str, str]]) -> Chunk | InputFileErro
     """(raw line, "path:line" for errors, "name:line" ref) -> a Chunk; a bad line is returned as
     its error, so the pool hands it back whole and the build stops on it."""
     ids, versions, dates, texts, papers = [], [], [], [], []
+    raw_bytes = sum(len(raw) for raw, _where, _ref in lines)
     for raw, where, ref in lines:
         try:
             paper = parse_line(raw, where)
@@ -125,6 +129,7 @@ def tokenize_chunk(lines: list[tuple[bytes, str, str]]) -> Chunk | InputFileErro
         vocabulary, lengths = [], np.zeros(0, np.int64)
         indptr, rows, tf = np.zeros(1), np.zeros(0), np.zeros(0)
     return Chunk(
+        raw_bytes=raw_bytes,
         ids=ids,
         versions=np.asarray(versions, dtype=np.int64),
         dates=np.asarray(dates, dtype=np.int32),
@@ -159,6 +164,8 @@ class _Reader:
         self.described: list[dict[str, Any]] = []
 
     def batches(self) -> Iterator[list[tuple[bytes, str, str]]]:
+        """Batches of (raw line, "path:line", "name:line"); `self.bytes_read` is where each
+        batch ends (the build reports progress by the chunks it has taken back, not these)."""
         lines: list[tuple[bytes, str, str]] = []
         for file in self.files:
             name = ref_name(file, self.base)
@@ -184,14 +191,24 @@ def _tokenized(reader: _Reader, workers: int) -> Iterator[Chunk]:
         for lines in reader.batches():
             yield _checked(tokenize_chunk(lines))
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        pending: list[Any] = []
-        for lines in reader.batches():
-            pending.append(pool.apply_async(tokenize_chunk, (lines,)))
-            while len(pending) >= 2 * workers:
-                yield _checked(pending.pop(0).get())
-        while pending:
-            yield _checked(pending.pop(0).get())
+    context = multiprocessing.get_context("fork")
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            pending: list[Any] = []
+            for lines in reader.batches():
+                pending.append(pool.submit(tokenize_chunk, lines))
+                while len(pending) >= 2 * workers:
+                    yield _checked(pending.pop(0).result())
+            while pending:
+                yield _checked(pending.pop(0).result())
+    except BrokenProcessPool:
+        # A worker was killed (out of memory, most often): say so rather than wait forever.
+        raise InputFileError(
+            str(reader.base),
+            "an indexing worker process died (killed, most often for memory)",
+            "give the snapshot_index job more memory, or fewer threads (each worker holds two "
+            "chunks of 20,000 records)",
+        ) from None
 
 
 def _checked(result: Chunk | InputFileError) -> Chunk:
@@ -239,6 +256,8 @@ def build_index(
     """Index a snapshot into `out_dir` (its files replaced only once all are built)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".building-*"):  # left by a build that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=out))
     try:
         manifest = _build(snapshot, work, workers, chunk_records, progress)
@@ -263,6 +282,7 @@ def _build(
     ids: list[str] = []
     versions, dates, lengths, text_ends, paper_ends, firsts = [], [], [], [], [], []
     vocab_sizes = []
+    consumed = 0
     with open(work / "text.bin", "wb") as texts, open(work / "papers.bin", "wb") as papers:
         for number, chunk in enumerate(_tokenized(reader, workers)):
             firsts.append(len(ids))
@@ -279,7 +299,8 @@ def _build(
             )
             np.savez(spill / f"{number}.npz", indptr=chunk.indptr, rows=chunk.rows, tf=chunk.counts)
             vocab_sizes.append(len(chunk.vocabulary))
-            show(reader.bytes_read, len(ids))
+            consumed += chunk.raw_bytes
+            show(consumed, len(ids))
     records = len(ids)
     progress(f"read {records:,} records from {len(reader.files)} file(s); merging")
 
@@ -307,6 +328,7 @@ def _build(
         _save(work / name, np.stack([start[doc_seq], end[doc_seq]], axis=1))
 
     maps = _merge_vocabulary(spill, vocab_sizes, work)
+    progress(f"merged the vocabulary ({_term_count(work):,} terms); placing postings")
     postings = _merge_postings(spill, maps, firsts, doc_of_seq, work, progress)
     manifest = {
         "format": INDEX_FORMAT,
@@ -467,6 +489,8 @@ class SnapshotIndex:
         manifest_path = self.directory / "index.json"
         try:
             self.manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if not isinstance(self.manifest, dict):
+                raise ValueError("index.json is not a JSON object")
             if self.manifest.get("format") != INDEX_FORMAT:
                 raise InputFileError(
                     str(manifest_path),
@@ -492,7 +516,14 @@ class SnapshotIndex:
                 f"the snapshot index is missing or corrupt ({err})",
                 _rebuild_hint(self.directory),
             ) from None
-        self.n = int(self.manifest["papers"])
+        try:
+            self.n = int(self.manifest["papers"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise InputFileError(
+                str(manifest_path),
+                f"index.json lacks a valid paper count ({err})",
+                _rebuild_hint(self.directory),
+            ) from None
         self.date, self.norm = arrays["date"], arrays["norm"]
         self.paper_span, self.text_span = arrays["paper_span"], arrays["text_span"]
         self.ptr, self.doc, self.tf = (
@@ -531,6 +562,21 @@ class SnapshotIndex:
                 "the snapshot index's files do not agree with each other or with index.json "
                 "(a truncated file or an interrupted copy)",
                 _rebuild_hint(self.directory),
+            )
+
+    def check_snapshot(self, snapshot: str | os.PathLike[str]) -> None:
+        """Refuse an index built from other files than the snapshot's (names and sizes): a
+        shared index directory, or a snapshot replaced with an older mtime, is never searched."""
+        base = snapshot_base(snapshot)
+        now = [(ref_name(f, base), f.stat().st_size) for f in snapshot_files(snapshot)]
+        built = [(f["name"], f["bytes"]) for f in self.manifest["snapshot"]["files"]]
+        if now != built:
+            changed = sorted(set(now) ^ set(built))[:3]
+            raise InputFileError(
+                str(self.directory),
+                f"this index was built from other snapshot files than {snapshot} now holds "
+                f"(name, bytes differ: {changed})",
+                f"delete {self.directory} and rerun: the snapshot_index rule rebuilds it",
             )
 
     def __len__(self) -> int:
@@ -645,17 +691,25 @@ class SnapshotIndex:
         found = scores[matched]
         size, walked = 64, 0
         while walked < len(matched):
+            bound = None
             if size < len(found):
                 cutoff = np.partition(found, len(found) - size)[len(found) - size]
-                chosen = np.flatnonzero(found >= cutoff - SCORE_SLACK)
+                floor = float(cutoff) - SCORE_SLACK
+                chosen = np.flatnonzero(found >= floor)
+                # Documents left out score below `floor`, so they round to at most this: only
+                # the shortlist's documents rounding above it are surely ahead of all of them.
+                bound = round(floor, 9)
             else:
                 chosen = np.arange(len(found))
             order = sorted(
                 zip(matched[chosen].tolist(), found[chosen].tolist(), strict=True),
                 key=lambda hit: (-round(hit[1], 9), hit[0]),
             )
-            yield from order[walked:]
-            walked = len(order)
+            safe = len(order)
+            if bound is not None:
+                safe = next((i for i, (_d, s) in enumerate(order) if round(s, 9) <= bound), safe)
+            yield from order[walked:safe]
+            walked = max(walked, safe)
             size *= 8
 
     def paper(self, position: int) -> tuple[dict[str, Any], str]:
@@ -679,7 +733,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("snapshot", help="a JSON-lines snapshot file or a directory of them")
     parser.add_argument("out", help="the index directory to write")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(len(os.sched_getaffinity(0)), 4),
+        help="worker processes (default: the CPUs this process may use, at most 4; each holds "
+        "two chunks of records in memory)",
+    )
     parser.add_argument("--chunk-records", type=int, default=CHUNK_RECORDS)
     args = parser.parse_args(argv)
     try:
