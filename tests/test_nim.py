@@ -189,6 +189,8 @@ def test_a_second_call_is_answered_by_the_ledger_byte_for_byte(serve, tmp_path):
     assert first.tobytes() == second.tobytes()
     assert logs == [
         "nim-embeddings passage: 0 of 60 distinct texts found in the ledger",
+        "nim-embeddings passage: batch 1/2 (50 texts)",  # progress on a long run of requests
+        "nim-embeddings passage: batch 2/2 (60 texts)",
         "nim-embeddings passage: sent 2 batches for 60 texts",
         "nim-embeddings passage: 60 of 60 distinct texts found in the ledger",
     ]

@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+from test_snapshot import rec, write_jsonl
 
 from conftest import (
     CS_DAILY,
@@ -25,16 +26,6 @@ from sovereign.snapshot import load_snapshot
 from sovereign.snapshot_files import INDEX_FILES, index_dir
 from sovereign.snapshot_index import BM25_B, BM25_K1, SnapshotIndex, build_index, search_text
 from sovereign.text import search_words
-
-
-def write_jsonl(path, records):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
-def rec(pid, title, abstract, **extra):
-    return {"id": pid, "title": title, "abstract": abstract, "categories": "cs.LG", **extra}
 
 
 def files(directory):
