@@ -6,7 +6,7 @@ statistics and phrase structure stay real), plus a few rare words drawn from a Z
 large pool, so the vocabulary grows with N the way a real snapshot's does (millions of terms).
 Deterministic for a given N and seed. Generated for benchmarks; never committed.
 
-    python benchmarks/synth_snapshot.py --records 1000000 --out /tmp/synth-1m.jsonl
+    python benchmarks/synth_snapshot.py --records 1000000 --out synth-1m.jsonl
 """
 
 from __future__ import annotations
