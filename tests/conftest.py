@@ -69,10 +69,17 @@ def make_workdir(root: Path, rows: list[list[str]], search: dict, **extra) -> Pa
 
 
 def snakemake(
-    workdir: Path, *args: str, env: dict | None = None, check: bool = True
+    workdir: Path,
+    *args: str,
+    env: dict | None = None,
+    check: bool = True,
+    profile: Path = REPO / "profiles" / "default",
+    unset: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess:
-    """Run the real `snakemake` command on this repository's Snakefile in `workdir`."""
-    full_env = {**os.environ, **(env or {})}
+    """Run the real `snakemake` command on this repository's Snakefile in `workdir`, with a
+    workflow profile, the environment plus `env`, less the variables in `unset`."""
+    inherited = {k: v for k, v in os.environ.items() if k not in unset}
+    full_env = {**inherited, **(env or {})}
     cmd = [
         sys.executable,
         "-m",
@@ -82,7 +89,7 @@ def snakemake(
         "--directory",
         str(workdir),
         "--workflow-profile",
-        str(REPO / "profiles" / "default"),
+        str(profile),
         *args,
     ]
     proc = subprocess.run(cmd, cwd=workdir, env=full_env, capture_output=True, text=True)

@@ -13,7 +13,6 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import tomllib
 from collections import Counter
@@ -57,16 +56,7 @@ def profile() -> dict:
 def fake_cluster(workdir: Path, *args: str, env: dict | None = None, check: bool = True):
     """Run the workflow with profiles/slurm, its executor swapped for the fake cluster."""
     python = shlex.quote(sys.executable)
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--workflow-profile",
-        str(PROFILE),
+    fake = [
         "--executor",
         "cluster-generic",
         "--cluster-generic-submit-cmd",
@@ -85,16 +75,11 @@ def fake_cluster(workdir: Path, *args: str, env: dict | None = None, check: bool
         "5",
         "--jobs",
         "4",
-        *args,
     ]
     # No key: none is needed, and cluster-generic writes the profile's envvars into jobscripts.
-    full_env = {k: v for k, v in os.environ.items() if k != "NVIDIA_API_KEY"}
-    proc = subprocess.run(
-        cmd, cwd=workdir, env={**full_env, **(env or {})}, capture_output=True, text=True
+    return snakemake(
+        workdir, *fake, *args, env=env, check=check, profile=PROFILE, unset=("NVIDIA_API_KEY",)
     )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-    return proc
 
 
 def cluster_jobs(workdir: Path) -> list[dict]:
@@ -187,16 +172,11 @@ def test_slurm_profile_dry_run_needs_no_slurm(tmp_path, key):
         ["q2", "Does load balancing improve expert utilization?", "2026-05-28"],
     ]
     workdir = make_workdir(tmp_path / "work", rows, {"backend": "snapshot", "snapshot": str(snap)})
-    env = {k: v for k, v in os.environ.items() if k != "NVIDIA_API_KEY"}
-    env["PATH"] = no_slurm_path()
-    if key:
-        env["NVIDIA_API_KEY"] = key
+    env = {"PATH": no_slurm_path(), **({"NVIDIA_API_KEY": key} if key else {})}
     assert all(shutil.which(t, path=env["PATH"]) is None for t in SLURM_TOOLS)
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-         "--directory", str(workdir), "--workflow-profile", str(PROFILE), "-n"],
-        cwd=workdir, env=env, capture_output=True, text=True,
-    )  # fmt: skip
+    proc = snakemake(
+        workdir, "-n", env=env, check=False, profile=PROFILE, unset=("NVIDIA_API_KEY",)
+    )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     assert f"workflow specific profile {PROFILE}" in out

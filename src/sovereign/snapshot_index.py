@@ -160,12 +160,11 @@ class _Reader:
         self.base = snapshot_base(snapshot)
         self.batch = batch
         self.total_bytes = sum(f.stat().st_size for f in self.files)
-        self.bytes_read = 0
         self.described: list[dict[str, Any]] = []
 
     def batches(self) -> Iterator[list[tuple[bytes, str, str]]]:
-        """Batches of (raw line, "path:line", "name:line"); `self.bytes_read` is where each
-        batch ends (the build reports progress by the chunks it has taken back, not these)."""
+        """Batches of (raw line, "path:line", "name:line"); the build reports progress by the
+        chunks it has taken back (Chunk.raw_bytes), as workers may run ahead of it."""
         lines: list[tuple[bytes, str, str]] = []
         for file in self.files:
             name = ref_name(file, self.base)
@@ -175,7 +174,6 @@ class _Reader:
                 for number, raw in enumerate(handle, start=1):
                     digest.update(raw)
                     size += len(raw)
-                    self.bytes_read += len(raw)
                     lines.append((raw, f"{file}:{number}", f"{name}:{number}"))
                     if len(lines) >= self.batch:
                         yield lines
@@ -516,14 +514,6 @@ class SnapshotIndex:
                 f"the snapshot index is missing or corrupt ({err})",
                 _rebuild_hint(self.directory),
             ) from None
-        try:
-            self.n = int(self.manifest["papers"])
-        except (KeyError, TypeError, ValueError) as err:
-            raise InputFileError(
-                str(manifest_path),
-                f"index.json lacks a valid paper count ({err})",
-                _rebuild_hint(self.directory),
-            ) from None
         self.date, self.norm = arrays["date"], arrays["norm"]
         self.paper_span, self.text_span = arrays["paper_span"], arrays["text_span"]
         self.ptr, self.doc, self.tf = (
@@ -533,6 +523,7 @@ class SnapshotIndex:
         )
         self.term_offsets = arrays["term_offsets"]
         try:
+            self.n = int(self.manifest["papers"])
             self._check()
         except (KeyError, TypeError, ValueError) as err:
             raise InputFileError(
