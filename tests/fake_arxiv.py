@@ -1,13 +1,18 @@
 """A loopback stand-in for export.arxiv.org/api/query that the real `arxiv` client talks to.
 
 It answers from a small corpus (boolean all:term / all:"phrase" queries, submittedDate upper
-bound, paging), or from recorded Atom files, and can be told to misbehave (429 with Retry-After,
-503, an empty first page, an HTML page). Every request is logged with its time and headers.
+bound, paging), or from recorded Atom files, and can be told to misbehave, one scripted fault per
+request: a status with headers (429 with Retry-After, 503), an empty page, an HTML page, a stall
+longer than the client's timeout, a connection reset, an answer cut off mid-transfer, or a good
+answer passed through a function (truncated or garbled Atom). Every request is logged with its
+time and headers.
 """
 
 from __future__ import annotations
 
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -69,6 +74,14 @@ class FakeArxiv:
                 return 200, {}, b"<html><body>Service notice</body></html>"
             if kind == "empty":
                 return 200, {}, feed_xml([], 0, 0, 0, params.get("search_query", ""))
+            if kind in ("stall", "reset", "cutoff"):
+                return fault  # done by the handler: it concerns the connection, not the answer
+            if kind == "mangle":
+                status, headers, body = self.good_answer(params)
+                return status, headers, fault[1](body)
+        return self.good_answer(params)
+
+    def good_answer(self, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         start = int(params.get("start", "0"))
         size = int(params.get("max_results", "10"))
         if self.pages is not None:
@@ -94,7 +107,29 @@ class FakeArxiv:
                             "user_agent": self.headers.get("User-Agent", ""),
                         }
                     )
-                status, headers, body = fake.answer(params)
+                answer = fake.answer(params)
+                if answer[0] == "stall":  # say nothing for longer than the client waits
+                    time.sleep(answer[1])
+                    self.close_connection = True
+                    return
+                if answer[0] == "reset":  # RST instead of an answer
+                    self.request.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.close_connection = True
+                    self.request.close()
+                    return
+                if answer[0] == "cutoff":  # promise the whole answer, send half, hang up
+                    _status, _headers, body = fake.good_answer(params)
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.request.shutdown(socket.SHUT_RDWR)
+                    return
+                status, headers, body = answer
                 self.send_response(status)
                 self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))

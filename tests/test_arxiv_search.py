@@ -114,7 +114,6 @@ def test_real_recorded_arxiv_pages_through_the_client(tmp_path):
     ("name", "count"),
     [
         ("xml/id_1605.08386_s0_m100_199195aa31ad.xml", 1),
-        ("xml/id_abc_s0_m100_b79c8dcf6bc3.xml", 0),  # arXiv's error entry is not a paper
         ("xml/id_2104.12255v1_s0_m100_6ae69987ffe1.xml", 1),  # the paper titled "0"
         ("xml/id_quant-ph_0201082v1_s0_m100_86989fe779ef.xml", 1),  # old-style id
         ("legacy_2016/search_query_au_del_maestro_AND_ti_checkerboard.xml", None),  # 2016 format
@@ -130,6 +129,18 @@ def test_real_edge_case_feeds(tmp_path, name, count):
     hits = [r for r in rows if r["query_index"] == 0]
     assert len(hits) == count
     assert all(r["arxiv_id"] and r["title"] for r in hits)
+
+
+@requires_shared
+def test_arxivs_error_entry_is_a_clear_error_and_never_recorded(tmp_path):
+    # arXiv answers a query it cannot run with HTTP 200 and one "Error" entry: not zero hits
+    with FakeArxiv() as fake, pytest.raises(NetworkError) as err:
+        fake.pages = {0: (ATOM / "xml/id_abc_s0_m100_b79c8dcf6bc3.xml").read_bytes()}
+        search(QUESTION, settings(tmp_path, fake.url, max_results=100))
+    assert "arXiv refused the query: incorrect id format for abc" in err.value.message
+    assert "question q1: arXiv query '(all:expert" in err.value.message
+    assert len(fake.requests) == 1  # asking again would not help
+    assert not list((tmp_path / "ledger").rglob("*.json"))
 
 
 def test_a_later_page_that_stays_empty_is_an_error_not_a_short_answer(tmp_path):

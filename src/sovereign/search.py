@@ -113,7 +113,9 @@ def search_arxiv(
     for query in expand(question.question):
         text = query.arxiv_query(question.as_of)
         count = 0
-        for rank, (paper, entry) in enumerate(client.search(text, settings.max_results), start=1):
+        what = f"question {question.question_id}: arXiv query {text!r}"
+        hits = client.search(text, settings.max_results, what)
+        for rank, (paper, entry) in enumerate(hits, start=1):
             row = _row(question, query, rank, paper)
             row.update(
                 backend="arxiv",  # the data's source; replay reads the same recorded answers
