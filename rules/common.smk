@@ -9,6 +9,8 @@ from sovereign.codedeps import code_digest, script_code
 from sovereign.config import load_yaml, read_questions, validate_config
 from sovereign.corrections import correction_files
 from sovereign.errors import SovereignError
+from sovereign.leftovers import gaps, remove_orphans
+from sovereign.runlock import clear_stale_locks, hold_run
 from sovereign.snapshot_files import INDEX_FILES, index_dir, snapshot_files
 
 
@@ -70,6 +72,51 @@ except SovereignError as err:
     sys.exit(1)
 
 RESULTS = config["results"]
+
+# A run killed with SIGKILL leaves Snakemake's lock files behind; when no run is alive here they
+# are removed before Snakemake looks at them, so the rerun just starts (sovereign.runlock).
+if workflow.is_main_process:
+    for _stale in clear_stale_locks():
+        print(
+            f"sovereign: removed {_stale}, left by a run that was killed",
+            file=sys.stderr,
+        )
+    # A run killed while rebuilding a stage leaves its file missing under later ones, which
+    # Snakemake would never rebuild (a failed run clears those itself, below).
+    for _gap in gaps(RESULTS, sorted(QUESTIONS)):
+        print(
+            f"sovereign: warning: {_gap} is missing but files made from it exist (a run was "
+            f"stopped while rebuilding it)\n  fix: snakemake --forcerun {_gap}",
+            file=sys.stderr,
+        )
+
+
+# After planning, before the first job (never in a dry run): hold this run's locks, refusing a
+# second run on the same working or results directory, and clear a killed run's temporary files.
+onstart:
+    if workflow.is_main_process:
+        try:
+            for _leftover in hold_run(RESULTS):
+                print(
+                    f"sovereign: removed {_leftover}, left by a run that was killed",
+                    file=sys.stderr,
+                )
+        except SovereignError as err:
+            print(f"sovereign: {err.message}", file=sys.stderr)
+            sys.exit(1)
+
+
+# A job that fails has its outputs removed by Snakemake; what was made from them before is
+# removed too, so the next run rebuilds the whole chain instead of keeping stale files.
+onerror:
+    if workflow.is_main_process:
+        for _orphan in remove_orphans(RESULTS, sorted(QUESTIONS)):
+            print(
+                f"sovereign: removed {_orphan}: it was made from a file this run could not rebuild",
+                file=sys.stderr,
+            )
+
+
 NETWORK_SEARCH = config["search"]["backend"] == "arxiv"
 REMOTE_EMBED = config["embed"]["backend"] == "nim" and not config["embed"]["offline"]
 # The verifier and relevance models the claims stage applies: a retrained model reruns it.

@@ -68,6 +68,24 @@ def make_workdir(root: Path, rows: list[list[str]], search: dict, **extra) -> Pa
     return root
 
 
+def snakemake_command(
+    workdir: Path, *args: str, profile: Path = REPO / "profiles" / "default"
+) -> list[str]:
+    """The `snakemake` command line for this repository's Snakefile in `workdir`."""
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--workflow-profile",
+        str(profile),
+        *args,
+    ]
+
+
 def snakemake(
     workdir: Path,
     *args: str,
@@ -80,18 +98,7 @@ def snakemake(
     workflow profile, the environment plus `env`, less the variables in `unset`."""
     inherited = {k: v for k, v in os.environ.items() if k not in unset}
     full_env = {**inherited, **(env or {})}
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--workflow-profile",
-        str(profile),
-        *args,
-    ]
+    cmd = snakemake_command(workdir, *args, profile=profile)
     proc = subprocess.run(cmd, cwd=workdir, env=full_env, capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stderr[-4000:]}")

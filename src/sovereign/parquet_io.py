@@ -70,6 +70,8 @@ def write_table(
 
 def read_table(path: str | os.PathLike[str], schema: pa.Schema) -> pa.Table:
     """Read a stage file and check it holds the stage's columns; corrupt files say so."""
+    # The job reading it fails, and the workflow's onerror clears what was made after it
+    # (sovereign.leftovers): deleted, it is rebuilt by the next run with everything after it.
     fix = f"delete {path} and run the workflow again to rebuild it"
     try:
         # ParquetFile, not pq.read_table: the latter imports pyarrow.dataset and pandas, 0.2 s

@@ -1,0 +1,70 @@
+"""What a failed or killed run leaves in the results directory, and how it is put right.
+
+Snakemake removes a job's outputs before running it and again when it fails, but it never reruns
+a job only because its output is missing while the files made from it exist: it treats the gap
+like a deleted temporary file. A rerun that fails half-way (a network fault, a damaged input)
+would so leave later stage files from before under a gap, and the next run would say "Nothing to
+be done". `gaps` finds each question's first missing stage file under later ones; `orphans` the
+later files themselves, which a failed run removes (the workflow's `onerror`) so that the next run
+rebuilds the whole chain.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+# Each question's stage files, in the order the rules make them (the report rule writes the last
+# three at once).
+STAGE_FILES = (
+    "raw.parquet",
+    "filtered.parquet",
+    "embeddings.parquet",
+    "claims.parquet",
+    "reviews.parquet",
+    "report.md",
+    "record.json",
+    "record.html",
+)
+
+
+def _chains(results, question_ids, names):
+    for qid in question_ids:
+        paths = [Path(results, qid, name) for name in names]
+        present = [p.exists() for p in paths]
+        for i, path in enumerate(paths):
+            if not present[i] and any(present[i + 1 :]):
+                yield path, [p for p in paths[i + 1 :] if p.exists()]
+                break
+
+
+def gaps(
+    results: str | os.PathLike[str], question_ids: Iterable[str], names=STAGE_FILES
+) -> list[Path]:
+    """For each question whose stage files have a gap, the first missing one."""
+    return [gap for gap, _later in _chains(results, question_ids, names)]
+
+
+def orphans(
+    results: str | os.PathLike[str], question_ids: Iterable[str], names=STAGE_FILES
+) -> list[Path]:
+    """The stage files that lie under a gap: made from a file that is gone."""
+    return [p for _gap, later in _chains(results, question_ids, names) for p in later]
+
+
+def remove_orphans(results: str | os.PathLike[str], question_ids: Iterable[str]) -> list[Path]:
+    """Remove the stage files under a gap, so the next run rebuilds the chain; returns them."""
+    removed = orphans(results, question_ids)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def remove_temporary_files(results: str | os.PathLike[str]) -> list[Path]:
+    """Remove the `.*.tmp` files killed writers left under `results` (only safe while holding
+    the run lock: a live writer's file looks the same); returns them."""
+    leftovers = sorted(p for p in Path(results).rglob(".*.tmp") if p.is_file())
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers
