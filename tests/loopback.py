@@ -3,18 +3,24 @@ NIM and the fake chat service.
 
 Scripted (status, headers, body) answers are served first, then `always` (if given) for every
 later request, else the subclass's `default_answer(body)`. A body may be bytes, a JSON-able value,
-or a callable of the request headers (e.g. to echo the Authorization header back). Every request
-is recorded (path, headers, JSON body) with the status it got, so tests can check what a client
-sent and how often. Usable as a context manager; `close()` may be repeated.
+or a callable of the request headers (e.g. to echo the Authorization header back). An answer may
+also be `STALL` (read the request, never answer: the client must time out) or `RESET` (read the
+request, then drop the connection with a TCP reset). Every request is recorded (path, headers,
+JSON body) with the status it got (or "stall", "reset"), so tests can check what a client sent
+and how often. Usable as a context manager; `close()` may be repeated.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DEAD_URL = "http://127.0.0.1:9"  # nothing listens: any request would fail
+STALL = "stall"
+RESET = "reset"
 
 
 class LoopbackJsonService:
@@ -22,8 +28,9 @@ class LoopbackJsonService:
         self.script = list(script)
         self.always = always
         self.requests = []  # (path, headers, json body) of each request, in arrival order
-        self.statuses = []  # the status answered to each request
+        self.statuses = []  # the status answered to each request (or STALL, RESET)
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # ends stalled answers when the service closes
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +40,18 @@ class LoopbackJsonService:
                 with service._lock:
                     service.requests.append((self.path, dict(self.headers), body))
                     answer = service.script.pop(0) if service.script else service.always
+                if answer in (STALL, RESET):
+                    with service._lock:
+                        service.statuses.append(answer)
+                    if answer == STALL:
+                        service._closing.wait(60)  # far beyond any client timeout in the tests
+                    # SO_LINGER 0: close() sends RST, not FIN, as a crashed peer or proxy would.
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 if answer is None:
                     json_type = {"Content-Type": "application/json"}
                     answer = (200, json_type, service.default_answer(body))
@@ -69,6 +88,7 @@ class LoopbackJsonService:
     def close(self):
         if not self._closed:
             self._closed = True
+            self._closing.set()
             self.server.shutdown()
             self.server.server_close()
             self._thread.join()

@@ -8,7 +8,9 @@ at once with a message that says when to try again, instead of hanging a job for
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -16,13 +18,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
-from .errors import NetworkError, SovereignError
+from .errors import ConfigError, NetworkError, SovereignError
 
 if TYPE_CHECKING:
     import requests
 
 T = TypeVar("T")
+REDACTED = "[redacted]"
+# What an HTTP header can carry of a key: visible ASCII. A line break would split the header
+# (requests then quotes the whole value in its error), a non-ASCII character cannot be encoded.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 
 
 def is_transient(status: int) -> bool:
@@ -89,10 +96,13 @@ def request_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     log: Callable[[str], None] = lambda _msg: None,
     auth_hint: str | None = None,
+    secrets: tuple[str, ...] = (),
 ) -> Response:
     """Send one request, retrying transient failures; `what` names it in every message.
 
     `auth_hint`, if given, is the fix offered for 401/403 (e.g. which variable holds the key).
+    `secrets` (the key sent, a URL's password) are masked in every message that quotes the
+    server or the HTTP library, before anything is shortened, so no part of them survives.
     """
     import requests  # here: importing it costs every job that never sends a request
 
@@ -114,15 +124,18 @@ def request_with_retries(
             wait = backoff
         except requests.RequestException as err:
             raise NetworkError(
-                what, f"the request could not be sent ({err})", "check the service URL"
+                what,
+                f"the request could not be sent ({mask(str(err), secrets)})",
+                "check the service URL",
             ) from None
         else:
             if resp.status_code == 200:
                 return Response(resp.status_code, resp.content, dict(resp.headers))
             if not is_transient(resp.status_code):
+                quoted = _snippet(resp.content, secrets)
                 raise NetworkError(
                     what,
-                    f"the server answered HTTP {resp.status_code}: {_snippet(resp.content)}",
+                    f"the server answered HTTP {resp.status_code}: {quoted}",
                     _fix_for(resp.status_code, auth_hint),
                 )
             problem = f"the server answered HTTP {resp.status_code}"
@@ -147,9 +160,24 @@ def request_with_retries(
     )
 
 
-def _snippet(body: bytes, limit: int = 200) -> str:
-    text = " ".join(body.decode("utf-8", "replace").split())
+def _snippet(body: bytes, secrets: tuple[str, ...] = (), limit: int = 200) -> str:
+    # Masked first: cutting at `limit` could otherwise leave the start of an echoed key.
+    text = " ".join(mask(body.decode("utf-8", "replace"), secrets).split())
     return text[:limit] + ("..." if len(text) > limit else "")
+
+
+def _forms(secret: str) -> set[str]:
+    """A secret as a message may quote it: itself, and escaped by repr() or JSON."""
+    return {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1]}
+
+
+def mask(text: str, secrets: tuple[str, ...]) -> str:
+    """`text` with every form of every secret replaced by [redacted]."""
+    for secret in secrets:
+        if secret:
+            for form in sorted(_forms(secret), key=len, reverse=True):
+                text = text.replace(form, REDACTED)
+    return text
 
 
 def _fix_for(status: int, auth_hint: str | None = None) -> str:
@@ -160,13 +188,32 @@ def _fix_for(status: int, auth_hint: str | None = None) -> str:
     return "check the service URL in the config"
 
 
+def without_userinfo(url: str) -> str:
+    """A URL without `user:password@`: a credential in a URL is a secret like any other."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def bearer_auth(api_key_env: str, alternative: str) -> tuple[dict[str, str], str, str]:
     """(headers, key, fix for 401/403) for a service keyed by an environment variable.
 
     No Authorization header without a key: a self-hosted server needs none, and an empty one
-    would only be refused. `alternative` says what to do instead of getting a key.
+    would only be refused. `alternative` says what to do instead of getting a key. Whitespace
+    around the key (the newline of a key file) is dropped; a key no header can carry is refused
+    naming the variable, never quoting it.
     """
-    key = os.environ.get(api_key_env, "")
+    key = os.environ.get(api_key_env, "").strip()
+    if key and not _HEADER_SAFE.fullmatch(key):
+        raise ConfigError(
+            api_key_env,
+            "the key holds a space, a line break, a control or a non-ASCII character, which an "
+            "HTTP header cannot carry",
+            f"set {api_key_env} to the key alone (copy it again from where it was issued)",
+        )
     headers = {"Accept": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
@@ -176,13 +223,18 @@ def bearer_auth(api_key_env: str, alternative: str) -> tuple[dict[str, str], str
     return headers, key, hint
 
 
-def redacted(err: SovereignError, secret: str) -> SovereignError:
-    """The same error with `secret` masked: messages quote servers, which may echo the key."""
-    if not secret:
+def redacted(err: SovereignError, secrets: tuple[str, ...]) -> SovereignError:
+    """The same error with `secrets` masked: messages quote servers, which may echo the key."""
+    if not any(secrets):
         return err
-    hide = "[redacted]"
-    fix = err.fix.replace(secret, hide) if err.fix else err.fix
-    return type(err)(err.where.replace(secret, hide), err.problem.replace(secret, hide), fix)
+    fix = mask(err.fix, secrets) if err.fix else err.fix
+    return type(err)(mask(err.where, secrets), mask(err.problem, secrets), fix)
+
+
+def _echoes(body: bytes, key: str) -> bool:
+    """Whether an answer holds the key. Keys shorter than 8 characters (test keys, not issued
+    ones) are not looked for: a body could hold them by chance."""
+    return len(key) >= 8 and any(form.encode() in body for form in _forms(key))
 
 
 def post_keyed_json(
@@ -199,9 +251,11 @@ def post_keyed_json(
     log: Callable[[str], None] = lambda _msg: None,
 ) -> tuple[int, T]:
     """POST JSON to a keyed service (NIM, an OpenAI-compatible chat endpoint) and `check` the
-    answer: (status, checked value). Every error comes back with the key masked, since messages
-    quote the server's answer and a server may echo the Authorization header."""
+    answer: (status, checked value). Every error comes back with the key (and a password in the
+    URL) masked, since messages quote the server's answer and a server may echo the
+    Authorization header; an answer that holds the key is refused, so it is never recorded."""
     headers, key, hint = bearer_auth(api_key_env, alternative)
+    secrets = tuple(s for s in (key, urlsplit(url).password) if s)
     try:
         response = request_with_retries(
             session,
@@ -214,7 +268,17 @@ def post_keyed_json(
             sleep=sleep,
             log=log,
             auth_hint=hint,
+            secrets=secrets,
         )
+        if _echoes(response.body, key):
+            # A proxy or debugging endpoint mirroring the request: recording it would store
+            # the key in the ledger, and from there in results and bundles.
+            raise NetworkError(
+                what,
+                f"the answer holds the key sent with the request ({api_key_env}): an echo, "
+                "not an answer; nothing was recorded",
+                "check the service URL: it must reach the service itself",
+            )
         return response.status, check(response.body)
     except SovereignError as err:
-        raise redacted(err, key) from None
+        raise redacted(err, secrets) from None

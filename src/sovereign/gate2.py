@@ -23,11 +23,11 @@ import json
 import subprocess
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
 from .arxiv_search import SERVICE as ARXIV_SERVICE
+from .fetch import without_userinfo
 from .ledger import Ledger, canonical_json, request_key
 from .llm import LLM_SERVICE
 from .nim import NIM_SERVICE, TRUNCATE
@@ -121,16 +121,6 @@ def bundle_config(config: dict[str, Any]) -> dict[str, Any]:
     out["review"]["llm"]["offline"] = True
     out["gate2"] = {**out.get("gate2", {}), "frozen_search": True}
     return out
-
-
-def without_userinfo(url: str) -> str:
-    """A URL without `user:password@`: a credential in a URL is a secret like any other."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _clean_entry(data: bytes) -> bytes:

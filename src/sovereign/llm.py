@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputFileError, LedgerMiss, NetworkError
-from .fetch import RetryPolicy, post_keyed_json
+from .fetch import RetryPolicy, post_keyed_json, without_userinfo
 from .ledger import Entry, Ledger, canonical_json
 
 if TYPE_CHECKING:
@@ -63,6 +63,8 @@ class ChatClient:
         if max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, not {max_tokens}")
         self.url = base_url.rstrip("/") + "/v1/chat/completions"
+        # What messages and the ledger show: a password in the URL is as secret as the key.
+        self.shown_url = without_userinfo(self.url)
         self.model = model
         self.ledger = ledger
         self.policy = policy
@@ -83,8 +85,15 @@ class ChatClient:
             "max_tokens": self.max_tokens,
         }
 
-    def complete(self, messages: Messages) -> Completion:
-        """The model's answer to `messages`, from the ledger if recorded, else asked once."""
+    def complete(
+        self, messages: Messages, accept: Callable[[str], object] | None = None
+    ) -> Completion:
+        """The model's answer to `messages`, from the ledger if recorded, else asked once.
+
+        `accept`, if given, sees a fresh answer's text before it is recorded and raises to refuse
+        it: a refused answer is never recorded, so the next run asks again instead of replaying
+        it. (A replayed answer is the caller's to check.)
+        """
         _check_messages(messages)
         digest = prompt_sha256(messages)
         request = self.ledger_request(messages)
@@ -97,7 +106,7 @@ class ChatClient:
                     "run once with the network (the LLM reviewer reachable) to record it, or "
                     "turn the LLM reviewer off",
                 )
-            entry = self._ask(messages, request)
+            entry = self._ask(messages, request, accept)
             self.log(f"{LLM_SERVICE}: recorded the {self.model} answer to prompt {digest[:12]}")
         else:
             self.log(f"{LLM_SERVICE}: replayed the {self.model} answer to prompt {digest[:12]}")
@@ -105,9 +114,14 @@ class ChatClient:
         text = _decode(entry.body, self.ledger.path(LLM_SERVICE, entry.key))
         return Completion(text=text, ledger_key=entry.key, prompt_sha256=digest)
 
-    def _ask(self, messages: Messages, request: dict[str, Any]) -> Entry:
+    def _ask(
+        self,
+        messages: Messages,
+        request: dict[str, Any],
+        accept: Callable[[str], object] | None,
+    ) -> Entry:
         """Send one request, check the answer, then record it (a bad answer is never recorded)."""
-        what = f"{LLM_SERVICE} ({self.model}) at {self.url}"
+        what = f"{LLM_SERVICE} ({self.model}) at {self.shown_url}"
         if self.session is None:
             import requests  # here, not at the top: most jobs never open a session
 
@@ -124,7 +138,7 @@ class ChatClient:
                 "max_tokens": self.max_tokens,
                 "stream": False,
             },
-            lambda body: _check(body, what),
+            lambda body: _accepted(_check(body, what), accept),
             what=what,
             policy=self.policy,
             api_key_env=self.api_key_env,
@@ -142,7 +156,7 @@ class ChatClient:
             status=status,
             retrieved_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             body=body.encode("utf-8"),
-            url=self.url,
+            url=self.shown_url,
         )
 
 
@@ -177,6 +191,15 @@ def _check(body: bytes, what: str) -> tuple[str, str | None]:
         )
     finish = choice.get("finish_reason")
     return text, finish if isinstance(finish, str) else None
+
+
+def _accepted(
+    answer: tuple[str, str | None], accept: Callable[[str], object] | None
+) -> tuple[str, str | None]:
+    """The answer, once the caller's `accept` (if any) took its text without raising."""
+    if accept is not None:
+        accept(answer[0])
+    return answer
 
 
 def _decode(body: bytes, path: Path) -> str:

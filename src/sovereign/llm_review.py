@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import NetworkError
 from .ledger import canonical_json
-from .llm import LLM_SERVICE, ChatClient
+from .llm import LLM_SERVICE, ChatClient, prompt_sha256
 
 PROMPT_VERSION = "tribunal-llm-v1"
 
@@ -127,12 +127,17 @@ def parse_review(text: str, where: str, *, fix: str = FORMAT_FIX) -> LlmReview:
 def review(client: ChatClient, role: str, brief: str) -> RoleReview:
     """One role's verdict on the brief, asked once and replayed from the ledger after that."""
     messages = messages_for(role, brief)
-    completion = client.complete(messages)
+    where = f"{LLM_SERVICE} {role} ({client.model}, prompt {prompt_sha256(messages)[:12]})"
+    # A fresh answer is parsed before it is recorded: a bad one is refused, never replayed.
+    fresh_fix = f"{FORMAT_FIX}; nothing was recorded, so the next run asks again"
+    completion = client.complete(
+        messages, accept=lambda text: parse_review(text, where, fix=fresh_fix)
+    )
     path = client.ledger.path(LLM_SERVICE, completion.ledger_key)
-    # The bad answer is recorded, so a rerun would replay it: say how to ask again.
-    fix = f"{FORMAT_FIX}, then delete {path} to ask again"
-    where = f"{LLM_SERVICE} {role} ({client.model}, prompt {completion.prompt_sha256[:12]})"
-    verdict = parse_review(completion.text, where, fix=fix)
+    # Only a replayed answer can fail here (recorded by an older version, or edited by hand).
+    verdict = parse_review(
+        completion.text, where, fix=f"{FORMAT_FIX}, then delete {path} to ask again"
+    )
     return RoleReview(
         role=role,
         score=verdict.score,

@@ -20,7 +20,7 @@ import numpy as np
 
 from .embedders import check_role
 from .errors import ConfigError, InputFileError, LedgerMiss, NetworkError
-from .fetch import RetryPolicy, post_keyed_json
+from .fetch import RetryPolicy, post_keyed_json, without_userinfo
 from .ledger import Ledger, canonical_json
 
 if TYPE_CHECKING:
@@ -63,6 +63,8 @@ class NimEmbedder:
                 "set embed.dimension to the model's size (1024 for nvidia/nv-embedqa-e5-v5)",
             )
         self.url = base_url.rstrip("/") + "/v1/embeddings"
+        # What messages and the ledger show: a password in the URL is as secret as the key.
+        self.shown_url = without_userinfo(self.url)
         self.ledger = ledger
         self._model = model
         self._dimension = dimension
@@ -128,7 +130,7 @@ class NimEmbedder:
 
     def _embed_batch(self, batch: list[str], role: str) -> dict[str, np.ndarray]:
         """Send one batch, check the answer whole, then record and return one vector a text."""
-        what = f"{NIM_SERVICE} ({self._model}, {role}) at {self.url}"
+        what = f"{NIM_SERVICE} ({self._model}, {role}) at {self.shown_url}"
         if self.session is None:
             import requests  # here, not at the top: most jobs never open a session
 
@@ -162,7 +164,7 @@ class NimEmbedder:
                 status=200,
                 retrieved_at=retrieved_at,
                 body=body,
-                url=self.url,
+                url=self.shown_url,
             )
             # Decoded from the recorded bytes, so a fresh vector equals its replay bit for bit.
             vectors[text] = self._decode(entry.body, self.ledger.path(NIM_SERVICE, entry.key))
