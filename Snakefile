@@ -5,6 +5,18 @@ from snakemake.utils import min_version
 
 min_version("9.27")
 
+# Checked before Snakemake loads it: Snakemake's own message names neither the file nor the line.
+import sys
+
+sys.path.insert(0, f"{workflow.basedir}/src")
+from sovereign.config import check_config_file
+from sovereign.errors import SovereignError
+
+try:
+    check_config_file("config/config.yaml", required=not workflow.overwrite_configfiles)
+except SovereignError as err:
+    sys.exit(f"sovereign: {err.message}")
+
 
 configfile: "config/config.yaml"
 

@@ -2,7 +2,7 @@
 
 The fake cluster (tests/cluster/) is the cluster-generic executor with submit, status and cancel
 scripts that run each job on this machine in the background. The runs below take the real
-profiles/slurm (resources, threads, retries, envvars, local rules) and swap only its executor,
+profiles/slurm (resources, threads, retries, local rules) and swap only its executor,
 so what SLURM would be asked for is what these jobs get.
 """
 
@@ -41,6 +41,7 @@ pytestmark = pytest.mark.slow
 CLUSTER = REPO / "tests" / "cluster"
 PROFILE = REPO / "profiles" / "slurm"
 SLURM_TOOLS = ("sbatch", "srun", "sinfo", "squeue", "sacct", "scontrol", "scancel")
+KEY_CANARY = "nvapi-CANARY-cluster-7f3a9c1e5b"  # a key no job script may hold
 # Rules that only name targets: no job of theirs is ever submitted.
 TARGET_RULES = {"all", "gate2"}
 STAGES = ("search", "filter", "embed", "claims", "review", "report")
@@ -76,10 +77,9 @@ def fake_cluster(workdir: Path, *args: str, env: dict | None = None, check: bool
         "--jobs",
         "4",
     ]
-    # No key: none is needed, and cluster-generic writes the profile's envvars into jobscripts.
-    return snakemake(
-        workdir, *fake, *args, env=env, check=check, profile=PROFILE, unset=("NVIDIA_API_KEY",)
-    )
+    # A key in the environment, as on a user's login node: no job needs it, so none may carry it.
+    env = {"NVIDIA_API_KEY": KEY_CANARY, **(env or {})}
+    return snakemake(workdir, *fake, *args, env=env, check=check, profile=PROFILE)
 
 
 def cluster_jobs(workdir: Path) -> list[dict]:
@@ -120,6 +120,9 @@ def test_fake_cluster_run_is_byte_identical_to_a_local_run(tmp_path):
     # Every stage of both questions went to the cluster; the index page is a local rule.
     assert all(submitted[stage] == 2 for stage in STAGES), submitted
     assert "index" not in submitted and "localrule index:" in proc.stdout + proc.stderr
+    scripts = sorted((cluster / ".snakemake" / "fake-cluster").glob("*.sh"))
+    assert len(scripts) == len(jobs)
+    assert not [p for p in scripts if KEY_CANARY.encode() in p.read_bytes()]
     for job in jobs:
         assert job["exit_code"] == 0, job
         wanted = expected_resources(job["rule"])

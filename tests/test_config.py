@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import REPO, write_sheet
-from sovereign.config import load_yaml, read_questions, validate_config
+from sovereign.config import check_config_file, load_yaml, read_questions, validate_config
 from sovereign.errors import ConfigError
 
 SCHEMA = load_yaml(REPO / "config/schemas/config.schema.yaml")
@@ -147,11 +147,11 @@ def test_sheet_quirks_from_spreadsheets(tmp_path):
     )
     assert [q.question_id for q in read_questions(path, QSCHEMA)] == ["a"]
     path.write_text("question_id\tquestion\tas_of\tquestion\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="repeats"):
+    with pytest.raises(ConfigError, match="column 'question' appears twice"):
         read_questions(path, QSCHEMA)
     with pytest.raises(ConfigError, match="used again"):
         sheet(tmp_path, [["Q1", "Routing?", "2026-01-01"], ["q1", "Experts?", "2026-01-01"]])
-    with pytest.raises(ConfigError, match="cannot be read"):
+    with pytest.raises(ConfigError, match="is a directory, not a question sheet"):
         read_questions(tmp_path, QSCHEMA)
 
 
@@ -244,9 +244,9 @@ def test_review_errors_name_the_overlay_that_set_the_value(tmp_path):
 @pytest.mark.parametrize(
     ("share", "says"),
     [
-        (0, "0 is less than or equal to the minimum of 0"),
+        (0, "0 is not greater than 0"),
         (1.5, "1.5 is greater than the maximum of 1"),
-        ("half", "'half' is not of type 'number'"),
+        ("half", "'half' is not a number"),
     ],
 )
 def test_entity_fatal_share_is_a_share_above_zero(tmp_path, share, says):
@@ -254,5 +254,124 @@ def test_entity_fatal_share_is_a_share_above_zero(tmp_path, share, says):
         check(with_review(tmp_path, entity_fatal_share=share))
     assert err.value.where == "config/config.yaml: review.entity_fatal_share"
     assert says in err.value.problem
-    assert "use a number of at most 1 greater than 0" in err.value.fix
+    assert "use a number greater than 0 and at most 1" in err.value.fix
     assert check(with_review(tmp_path, entity_fatal_share=1))["review"]["entity_fatal_share"] == 1
+
+
+# --- messages for mistakes the command-line tests (tests/test_bad_input.py) leave out -------------
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (float("nan"), ".nan is not a finite number"),
+        (float("inf"), ".inf is not a finite number"),
+        (None, "null is not a number"),
+        (True, "true is not a number"),
+    ],
+)
+def test_values_are_shown_as_written_in_yaml(tmp_path, value, problem):
+    config = base(tmp_path)
+    config["review"] = {"weights": {"SKEPTIC": value}}
+    with pytest.raises(ConfigError) as err:
+        check(config)
+    assert err.value.where == "config/config.yaml: review.weights.SKEPTIC"
+    assert err.value.problem == problem
+    assert err.value.fix == "use a number of at least 0"
+
+
+def test_patterns_are_said_in_words(tmp_path):
+    config = base(tmp_path)
+    config["review"] = {"llm": {"api_key_env": "1KEY"}}
+    with pytest.raises(ConfigError) as err:
+        check(config)
+    assert err.value.problem == "'1KEY' is not a variable name (letters, digits, _; no digit first)"
+    assert "^" not in err.value.message  # no regular expression shown to the user
+
+
+def test_config_files_snakemake_would_load_are_checked_first(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("search: {backend: snapshot\n  snapshot: s.jsonl\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        check_config_file(path)
+    assert err.value.message == (
+        f"{path}: line 2, column 11: not valid YAML: expected ',' or '}}', but got ':' "
+        "(while parsing a flow mapping that starts on line 1)\n  fix: correct the YAML there"
+    )
+    path.write_text("filter:\n\tthreshold: 0.2\n", encoding="utf-8")
+    with pytest.raises(
+        ConfigError, match="(?s)line 2, column 1: .* spaces: YAML does not allow tabs"
+    ):
+        check_config_file(path)
+    path.write_text("- questions\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="holds a YAML list, not a mapping of keys"):
+        check_config_file(path)
+    path.write_bytes(b"filter: {threshold: 0.2}  # caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"not UTF-8 text \(byte 0xe9\)"):
+        check_config_file(path)
+    with pytest.raises(ConfigError, match="file not found"):
+        check_config_file(tmp_path / "nope.yaml")
+    check_config_file(tmp_path / "nope.yaml", required=False)  # an overlay replaces it
+    path.write_text("", encoding="utf-8")
+    check_config_file(path)  # empty: every default
+
+
+@pytest.mark.parametrize(
+    ("rows", "where", "problem", "fix"),
+    [
+        (
+            [["Q1", "Routing?", "2026-01-01"], ["q1", "Experts?", "2026-01-01"]],
+            "line 3, column question_id",
+            "'q1' is used again (first on line 2)",
+            "give every question its own id (ids differing only in case count as one)",
+        ),
+        (
+            [["q1", "Routing?", ""]],
+            "line 2, column as_of",
+            "the as_of date is empty",
+            "write the date the question is asked as of, YYYY-MM-DD",
+        ),
+        (
+            [["bad id", "Routing?", "2026-13-01"]],  # the first column's fault is named first
+            "line 2, column question_id",
+            "'bad id' holds a space",
+            "use only letters, digits, _ and - (the id names the folder results/<question_id>/)",
+        ),
+        (
+            [["_ok", "Routing?\x07", "2026-01-01"]],
+            "line 2, column question",
+            "the question holds the control character U+0007 (character 9)",
+            "delete it: a question is plain text (pasted terminal colours or binary data?)",
+        ),
+    ],
+)
+def test_sheet_cells_name_the_exact_fault(tmp_path, rows, where, problem, fix):
+    with pytest.raises(ConfigError) as err:
+        sheet(tmp_path, rows)
+    assert err.value.where == f"{tmp_path / 'q.tsv'}: {where}"
+    assert (err.value.problem, err.value.fix) == (problem, fix)
+
+
+def test_sheet_limits_are_inclusive(tmp_path):
+    longest = ("routing " * 250)[:-1] + "s"  # 2,000 characters, none of them trimmed
+    questions = sheet(
+        tmp_path, [["a" * 64, longest, "2026-01-01"], ["_b", "Experts?", "2026-01-01"]]
+    )
+    assert [len(q.question_id) for q in questions] == [2, 64]  # "_b" sorts first
+    assert len(questions[1].question) == 2000
+    path = tmp_path / "q.tsv"
+    path.write_text("question_id\tquestion\tas_of\nq1\tRouting?\t2026-01-01\n", encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))  # BOM, CRLF
+    assert read_questions(path, QSCHEMA)[0].as_of == "2026-01-01"
+
+
+def test_header_only_sheet_and_stop_words(tmp_path):
+    path = tmp_path / "q.tsv"
+    path.write_text("question_id\tquestion\tas_of\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        read_questions(path, QSCHEMA)
+    assert err.value.message == (
+        f"{path}: the sheet has a header but no questions\n  fix: add a question row"
+    )
+    with pytest.raises(ConfigError, match="only stop words"):
+        sheet(tmp_path, [["q1", "What is it and how does it?", "2026-01-01"]])

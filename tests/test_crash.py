@@ -275,3 +275,30 @@ def test_the_stage_files_repaired_are_the_ones_the_rules_write():
     rules = "".join(p.read_text() for p in (REPO / "rules").glob("*.smk"))
     for name in STAGE_FILES:
         assert f'{{RESULTS}}/{{{{qid}}}}/{name}"' in rules, name
+
+
+def attach(workdir, *, stay: bool = False) -> subprocess.Popen:
+    """A process that reads the workflow as Snakemake's main process does (clear_stale_locks),
+    printing what it removed, and stays alive if `stay`."""
+    code = (
+        "import time\nfrom sovereign.runlock import clear_stale_locks\n"
+        "print(len(clear_stale_locks()), flush=True)\n" + ("time.sleep(600)\n" if stay else "")
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=workdir, stdout=subprocess.PIPE, text=True
+    )
+
+
+def test_snakemake_locks_are_cleared_only_when_no_process_of_the_workflow_is_alive(tmp_path):
+    locks = tmp_path / ".snakemake" / "locks"
+    locks.mkdir(parents=True)
+    (locks / "0.input.lock").write_text("x")
+    planning = attach(tmp_path, stay=True)  # a run planning: its locks are real
+    assert planning.stdout.readline().strip() == "1"  # it found the stale one, and removed it
+    (locks / "0.input.lock").write_text("x")  # now its own
+    assert attach(tmp_path).communicate()[0].strip() == "0"  # a dry run meanwhile: kept
+    assert (locks / "0.input.lock").exists()
+    planning.kill()
+    planning.communicate()
+    assert attach(tmp_path).communicate()[0].strip() == "1"  # its owner died: stale, removed
+    assert not (locks / "0.input.lock").exists()

@@ -92,8 +92,40 @@ def test_missing_and_empty_snapshots_say_what_to_do(tmp_path):
     with pytest.raises(InputFileError, match="does not exist"):
         load_snapshot(tmp_path / "nope.jsonl")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputFileError, match="no .jsonl files"):
+    with pytest.raises(InputFileError, match=r"no \.jsonl, \.json or \.ndjson files"):
         load_snapshot(tmp_path / "empty")
+    # zero bytes is an interrupted download or copy, not a snapshot of no papers
+    (tmp_path / "empty" / "a.jsonl").write_bytes(b"")
+    with pytest.raises(InputFileError) as err:
+        load_snapshot(tmp_path / "empty")
+    assert err.value.problem == "the directory's one snapshot file, a.jsonl, is empty"
+    (tmp_path / "empty" / "b.json").write_bytes(b"")
+    with pytest.raises(InputFileError, match="all 2 snapshot files in the directory are empty"):
+        load_snapshot(tmp_path / "empty")
+    with pytest.raises(InputFileError, match=r"a\.jsonl: the snapshot file is empty \(0 bytes\)"):
+        load_snapshot(tmp_path / "empty" / "a.jsonl")
+    write_jsonl(tmp_path / "empty" / "c.jsonl", CORPUS[:1])  # one file with records is enough
+    assert len(load_snapshot(tmp_path / "empty")[0]) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (json.dumps(CORPUS[:2]), "an array, not a JSON record (an object)"),
+        ('"2501.00001"', "a single value, not a JSON record (an object)"),
+        (
+            json.dumps(rec("2501.00009", "T", "A", authors_parsed=[[1, 2, 3]])),
+            "field 'authors_parsed' has an unexpected type or value "
+            "(expected string or bytes-like object, got 'int')",
+        ),
+    ],
+)
+def test_lines_that_are_no_record_are_refused_by_name(tmp_path, line, problem):
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(CORPUS[0]) + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as err:
+        load_snapshot(path)
+    assert (err.value.where, err.value.problem) == (f"{path}:2", problem)
 
 
 @requires_shared
@@ -128,7 +160,9 @@ def test_phrases_do_not_match_across_title_and_abstract(tmp_path):
 def test_undecodable_bytes_and_odd_field_types_name_the_line(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_bytes(json.dumps(CORPUS[0]).encode() + b"\n" + b'{"id": "caf\xe9"}\n')
-    with pytest.raises(InputFileError, match=r"s\.jsonl:2.*UTF-8"):
+    with pytest.raises(
+        InputFileError, match=r"s\.jsonl:2: not UTF-8 text \(byte 0xe9 at column 12\)"
+    ):
         load_snapshot(path)
     with pytest.raises(InputFileError, match=r"s\.jsonl:2.*UTF-8"):
         build_index(path, tmp_path / "index", workers=2)

@@ -118,12 +118,29 @@ def test_duplicates_keep_the_highest_version_with_its_source_line(tmp_path):
     assert index.search(Query(0, "k", "OR", ("old",)), 10, None) == []
 
 
-def test_a_snapshot_without_arxiv_ids_gives_an_empty_index(tmp_path):
-    snapshot = write_jsonl(tmp_path / "s.jsonl", [{"title": "no id"}, [1, 2]])
-    manifest = build_index(snapshot, tmp_path / "index")
-    index = SnapshotIndex(tmp_path / "index")
-    assert manifest["papers"] == 0 and len(index) == 0
-    assert index.search(Query(0, "k", "OR", ("id",)), 10, None) == []
+def test_a_snapshot_without_arxiv_ids_is_refused_and_leaves_no_index(tmp_path):
+    snapshot = write_jsonl(tmp_path / "s.jsonl", [{"title": "no id"}, {"id": None}])
+    with pytest.raises(InputFileError) as err:
+        build_index(snapshot, tmp_path / "index")
+    assert err.value.message == (
+        f"{snapshot}: no record in the snapshot has an arXiv id, so there is nothing to search\n"
+        "  fix: point search.snapshot at arXiv metadata: JSON lines with an `id` field, such as "
+        "the Kaggle arxiv-metadata-oai-snapshot.json"
+    )
+    assert not list(tmp_path.glob("index/*"))
+
+
+def test_a_line_that_is_no_json_object_stops_the_build_by_name(tmp_path):
+    # skipped, a file written as one JSON array would give an empty index without a word
+    snapshot = write_jsonl(tmp_path / "s.jsonl", [rec("2501.00001", "Routing", "experts"), [1, 2]])
+    with pytest.raises(InputFileError) as err:
+        build_index(snapshot, tmp_path / "index", workers=2)
+    assert err.value.message == (
+        f"{snapshot}:2: an array, not a JSON record (an object)\n"
+        "  fix: write one JSON object per line (JSON lines); a file holding one JSON array of "
+        "records converts with `jq -c '.[]' FILE`"
+    )
+    assert not (tmp_path / "index" / "index.json").exists()
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from lxml import etree
 
 from . import __version__
 from .errors import InputFileError, LedgerMiss, NetworkError
-from .fetch import RetryPolicy, request_with_retries
+from .fetch import RetryPolicy, request_with_retries, without_userinfo
 from .ledger import Entry, Ledger
 from .ratelimit import IntervalLock
 from .records import from_result
@@ -161,7 +161,7 @@ class Transport:
             status=200,
             retrieved_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             body=body,
-            url=url,
+            url=without_userinfo(url),  # a password in search.arxiv_url is never stored
         )
 
     def _fetch(self, url: str, what: str, start: int) -> tuple[bytes, Feed]:
@@ -179,12 +179,14 @@ class Transport:
                 slot=self.lock.slot if self.lock else nullcontext,
                 sleep=self.sleep,
                 log=self.log,
+                secrets=(urlsplit(url).password or "",),
             )
             found = check_feed(response.body, start)
             if isinstance(found, Feed):
                 return response.body, found
             if found.fix is not None:
-                raise NetworkError(what, f"{found.problem} (from {url})", found.fix)
+                shown = without_userinfo(url)
+                raise NetworkError(what, f"{found.problem} (from {shown})", found.fix)
             if attempt + 1 < attempts:
                 wait = min(self.policy.backoff * (2**attempt), self.policy.max_wait)
                 self.log(f"{what}: {found.problem}; retry {attempt + 1}/{attempts - 1} in "

@@ -9,10 +9,12 @@ however it dies, so it tells a live run from a dead one:
   of the results directory (a file beside it) for the life of the process; a second run on either
   is refused, naming the pid that holds it. Holding both proves every `.*.tmp` under the results
   directory was left by a dead writer, so they are removed.
-- `clear_stale_locks` (while planning, which happens before Snakemake checks its own lock): if no
-  run holds the working directory, Snakemake's lock files there were left by a dead run; they are
-  removed, so the rerun just starts. The flock is let go at once, so dry runs and lints are never
-  blocked.
+- `clear_stale_locks` (while planning, which happens before Snakemake checks its own lock): every
+  Snakemake process of this workflow (runs, dry runs, lints) holds a shared lock on the working
+  directory from the moment it reads the workflow until it exits. One that finds no other holder
+  knows Snakemake's lock files there were left by a dead process and removes them, so the rerun
+  just starts; a run still planning (its Snakemake locks written, its run lock not yet taken)
+  holds the shared lock, so its locks are never taken for stale. Shared, it blocks no dry run.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .errors import ConfigError
 from .leftovers import remove_temporary_files
 
 LOCK_NAME = ".sovereign-run.lock"
+ALIVE_NAME = ".sovereign-alive.lock"  # shared by every live Snakemake process of the workflow
 SNAKEMAKE_DIR = ".snakemake"
 
 _held: list[int] = []  # descriptors of the locks this process holds until it exits
@@ -82,17 +85,23 @@ def results_lock(results_dir: Path) -> Path:
 
 
 def clear_stale_locks(workdir: Path = Path()) -> list[Path]:
-    """Remove Snakemake's lock files if no sovereign run is alive in `workdir`; returns them."""
-    locks = workdir / SNAKEMAKE_DIR / "locks"
-    if not locks.is_dir():
-        return []
-    fd = _try_lock(workdir / SNAKEMAKE_DIR / LOCK_NAME)
+    """Hold the working directory's shared "alive" lock for this process's life; if no other
+    process holds it, first remove Snakemake's lock files there (left by a dead run) and return
+    them."""
+    path = workdir / SNAKEMAKE_DIR / ALIVE_NAME
+    fd = _try_lock(path)
     if fd is None:
-        return []  # a run is alive: its locks are real
+        # others are alive: their locks are real; wait only for a peer's brief exclusive check
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        _held.append(fd)
+        return []
     try:
-        stale = sorted(p for p in locks.iterdir() if p.is_file())
-        for path in stale:
-            path.unlink(missing_ok=True)
+        locks = workdir / SNAKEMAKE_DIR / "locks"
+        stale = sorted(p for p in locks.iterdir() if p.is_file()) if locks.is_dir() else []
+        for stale_lock in stale:
+            stale_lock.unlink(missing_ok=True)
         return stale
     finally:
-        os.close(fd)
+        fcntl.flock(fd, fcntl.LOCK_SH)  # downgrade: others may now join
+        _held.append(fd)

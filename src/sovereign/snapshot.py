@@ -21,14 +21,16 @@ from .snapshot_files import snapshot_files
 
 def parse_line(raw: bytes, where: str) -> dict[str, Any] | None:
     """One snapshot line as a paper (None for a blank line or a record without an arXiv id);
-    a line that is not a JSON record is an error naming `where` (file:line)."""
+    a line that is not a JSON object is an error naming `where` (file:line)."""
     if not raw.strip():
         return None
     try:
         record = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as err:
         raise InputFileError(
-            where, f"not UTF-8 text ({err.reason})", "re-encode the file as UTF-8"
+            where,
+            f"not UTF-8 text (byte 0x{raw[err.start]:02x} at column {err.start + 1})",
+            "re-encode the file as UTF-8",
         ) from None
     except json.JSONDecodeError as err:
         raise InputFileError(
@@ -37,15 +39,38 @@ def parse_line(raw: bytes, where: str) -> dict[str, Any] | None:
             "repair or remove that line; the snapshot must be JSON lines, one record per line",
         ) from None
     if not isinstance(record, dict):
-        return None
-    try:
-        return from_json(record)
-    except (TypeError, ValueError, AttributeError, IndexError) as err:
+        # Skipping it would hide a whole file written as one JSON array: the index would be empty.
+        kind = "an array" if isinstance(record, list) else "a single value"
         raise InputFileError(
             where,
-            f"a field has an unexpected type or value ({err})",
+            f"{kind}, not a JSON record (an object)",
+            "write one JSON object per line (JSON lines); a file holding one JSON array of "
+            "records converts with `jq -c '.[]' FILE`",
+        )
+    try:
+        return from_json(record)
+    except _FIELD_ERRORS as err:
+        culprit = _culprit(record)
+        named = f"field {culprit!r}" if culprit else "a field"
+        raise InputFileError(
+            where,
+            f"{named} has an unexpected type or value ({err})",
             "repair or remove that record",
         ) from None
+
+
+_FIELD_ERRORS = (TypeError, ValueError, AttributeError, IndexError)
+
+
+def _culprit(record: dict[str, Any]) -> str | None:
+    """The field whose removal lets the record be read (the error path only: one retry a field)."""
+    for key in sorted(record):
+        try:
+            if from_json({k: v for k, v in record.items() if k != key}) is not None:
+                return key
+        except _FIELD_ERRORS:
+            continue
+    return None
 
 
 def ref_name(file: Path, base: Path) -> str:

@@ -11,19 +11,35 @@ SNAPSHOT_SUFFIXES = (".jsonl", ".json", ".ndjson")
 
 
 def snapshot_files(path: str | os.PathLike[str]) -> list[Path]:
-    """The JSON-lines files of a snapshot, in sorted order; a clear error if there are none."""
+    """The JSON-lines files of a snapshot, in sorted order; a clear error if there are none, or
+    if they hold no bytes at all (an interrupted download or copy, most often)."""
     root = Path(path)
     if root.is_file():
+        if root.stat().st_size == 0:
+            raise InputFileError(
+                str(root),
+                "the snapshot file is empty (0 bytes)",
+                "point search.snapshot at an arXiv metadata JSON-lines file, or download or copy "
+                "it again",
+            )
         return [root]
     if root.is_dir():
         files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in SNAPSHOT_SUFFIXES)
-        if files:
-            return files
-        raise InputFileError(
-            str(root),
-            "the snapshot directory holds no .jsonl files",
-            "point search.snapshot at an arXiv metadata JSON-lines file or a directory of them",
-        )
+        if not files:
+            raise InputFileError(
+                str(root),
+                "the snapshot directory holds no .jsonl, .json or .ndjson files",
+                "point search.snapshot at an arXiv metadata JSON-lines file or a directory of them",
+            )
+        if all(f.stat().st_size == 0 for f in files):
+            raise InputFileError(
+                str(root),
+                f"all {len(files)} snapshot files in the directory are empty"
+                if len(files) > 1
+                else f"the directory's one snapshot file, {files[0].name}, is empty",
+                "put arXiv metadata JSON-lines files in it, or download or copy them again",
+            )
+        return files
     raise InputFileError(
         str(root),
         "the snapshot does not exist",

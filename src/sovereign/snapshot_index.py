@@ -300,6 +300,14 @@ def _build(
             consumed += chunk.raw_bytes
             show(consumed, len(ids))
     records = len(ids)
+    if not records:
+        # an index of nothing would let every question run on, and fail as "no sources" later
+        raise InputFileError(
+            str(snapshot),
+            "no record in the snapshot has an arXiv id, so there is nothing to search",
+            "point search.snapshot at arXiv metadata: JSON lines with an `id` field, such as "
+            "the Kaggle arxiv-metadata-oai-snapshot.json",
+        )
     progress(f"read {records:,} records from {len(reader.files)} file(s); merging")
 
     # One document per arXiv id, numbered in id order: the highest version, else the first seen.

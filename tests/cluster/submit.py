@@ -10,9 +10,9 @@ Snakemake appends the jobscript's path. This prints a job id (1, 2, 3, ... per w
 directory, like sbatch --parsable) and returns at once; a detached runner executes the
 jobscript and, when it ends, records its exit code, wall time and peak memory (the resident
 memory of all the job's processes together, as SLURM's cgroup counts a job, and its anonymous
-part; sampled every 50 ms) in .snakemake/fake-cluster/<id>.json. status.py reads that file;
-cancel.py stops the runner. The state lives under the working directory, so concurrent
-workflows never share ids.
+part; sampled every 50 ms) in .snakemake/fake-cluster/<id>.json, and keeps the jobscript as
+<id>.sh. status.py reads that file; cancel.py stops the runner. The state lives under the
+working directory, so concurrent workflows never share ids.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ def run(job_id: str, jobscript: str) -> None:
 
 def submit(jobscript: str) -> str:
     job_id = next_job_id()
+    # kept, as a real cluster's spool keeps it: tests check what a job script holds (no key)
+    (STATE / f"{job_id}.sh").write_bytes(Path(jobscript).read_bytes())
     log = open(STATE / f"{job_id}.log", "wb")  # noqa: SIM115 (handed to the runner)
     runner = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "--run", job_id, jobscript],
