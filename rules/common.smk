@@ -10,7 +10,7 @@ from sovereign.config import load_yaml, read_questions, validate_config
 from sovereign.corrections import correction_files
 from sovereign.errors import SovereignError
 from sovereign.leftovers import gaps, remove_orphans
-from sovereign.runlock import clear_stale_locks, hold_run
+from sovereign.runlock import clear_stale_locks, hold_run, run_in_progress
 from sovereign.snapshot_files import INDEX_FILES, index_dir, snapshot_files
 
 
@@ -82,8 +82,9 @@ if workflow.is_main_process:
             file=sys.stderr,
         )
     # A run killed while rebuilding a stage leaves its file missing under later ones, which
-    # Snakemake would never rebuild (a failed run clears those itself, below).
-    for _gap in gaps(RESULTS, sorted(QUESTIONS)):
+    # Snakemake would never rebuild (a failed run clears those itself, below). While a run is
+    # in progress, a gap is only a stage it is rebuilding.
+    for _gap in [] if run_in_progress() else gaps(RESULTS, sorted(QUESTIONS)):
         print(
             f"sovereign: warning: {_gap} is missing but files made from it exist (a run was "
             f"stopped while rebuilding it)\n  fix: snakemake --forcerun {_gap}",

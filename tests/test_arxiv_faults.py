@@ -17,7 +17,7 @@ from fake_arxiv import FakeArxiv
 from fixture_papers import PAPERS
 from sovereign.arxiv_search import SERVICE, Feed, check_feed
 from sovereign.config import Question
-from sovereign.errors import NetworkError
+from sovereign.errors import InputFileError, NetworkError
 from sovereign.fetch import RetryPolicy
 from sovereign.ledger import Ledger
 from sovereign.search import SearchSettings, search
@@ -109,6 +109,8 @@ PASSING = [
         INTERVAL,
     ),
     ("empty first page", [("empty",)], {}, INTERVAL),
+    ("empty body", [("mangle", lambda b: b"")], {}, INTERVAL),
+    ("only the XML declaration", [("mangle", lambda b: b[: b.index(b"\n")])], {}, INTERVAL),
 ]
 
 
@@ -268,3 +270,21 @@ def test_through_snakemake_a_failed_search_writes_no_raw_file(tmp_path, fault, s
     assert not (workdir / "results/q1/raw.parquet").exists()
     assert not list(workdir.joinpath("results").rglob("*.parquet"))
     assert not list(workdir.joinpath("ledger").rglob("*.json"))
+
+
+def test_an_empty_page_recorded_by_an_older_version_is_refused_naming_the_entry(tmp_path):
+    # older versions recorded an empty first page as "no hits" even when totalResults said more
+    ledger = Ledger(tmp_path / "ledger")
+    with FakeArxiv(PAPERS) as fake:
+        search(QUESTION, settings(tmp_path, fake.url))
+    path = next((tmp_path / "ledger" / SERVICE).rglob("*.json"))
+    record = json.loads(path.read_text())
+    request = record["request"]
+    path.unlink()
+    entry = ledger.put(SERVICE, request, status=200, retrieved_at="t", url="u",
+                       body=feed_xml([], 26, 0, 0))  # fmt: skip
+    with pytest.raises(InputFileError) as err:
+        search(QUESTION, settings(tmp_path, "http://127.0.0.1:9/api/query"))
+    where = ledger.path(SERVICE, entry.key)
+    assert f"{where}: ledger entry for question q1: arXiv query" in err.value.message
+    assert "is not usable: it is empty although arXiv reported 26 results" in err.value.message

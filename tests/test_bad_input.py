@@ -175,6 +175,14 @@ CASES = [
         "  fix: use a URL starting with http:// or https://, or null "
         "(base URL, e.g. https://integrate.api.nvidia.com or http://127.0.0.1:11434)",
     ),
+    case(
+        "config-password-in-a-service-url",
+        {CONFIG: config(embed={"nim_url": "http://me:s3cret-pw@nim.example:8000"})},
+        [],
+        "sovereign: config/config.yaml: embed.nim_url: the URL holds a user name or password "
+        "(before '@')\n"
+        "  fix: remove it from the URL; the key goes in NVIDIA_API_KEY",
+    ),
     # --- unknown and missing keys ---------------------------------------------------------------
     case(
         "config-unknown-top-level-key",

@@ -302,3 +302,41 @@ def test_snakemake_locks_are_cleared_only_when_no_process_of_the_workflow_is_ali
     planning.communicate()
     assert attach(tmp_path).communicate()[0].strip() == "1"  # its owner died: stale, removed
     assert not (locks / "0.input.lock").exists()
+
+
+def test_a_lock_last_taken_on_another_machine_is_not_trusted(tmp_path):
+    """Where a filesystem's locks do not reach across machines, a free lock that another host
+    took last proves nothing: the run is refused naming the lock, and no Snakemake lock of that
+    run is cleared."""
+    results = tmp_path / "results"
+    run_lock = tmp_path / ".snakemake" / ".sovereign-run.lock"
+    run_lock.parent.mkdir(parents=True)
+    run_lock.write_text("pid 4242 on login-node-elsewhere\n")
+    (tmp_path / ".snakemake" / "locks").mkdir()
+    (tmp_path / ".snakemake" / "locks" / "0.output.lock").write_text("x")
+    assert attach(tmp_path).communicate()[0].strip() == "0"
+    assert (tmp_path / ".snakemake" / "locks" / "0.output.lock").exists()
+    out, err = hold(results).communicate()
+    assert out == ""
+    assert (
+        "another sovereign run took it last, on another machine (pid 4242 on "
+        "login-node-elsewhere; lock" in err
+    )
+    assert f"If it is over, delete {run_lock} and run again" in err.replace("\n  ", " ")
+    run_lock.unlink()  # as the message says
+    assert hold(results).communicate()[0].strip() == "held"
+
+
+def test_a_normal_exit_clears_the_holder_and_a_run_in_progress_is_seen(tmp_path):
+    from sovereign.runlock import run_in_progress
+
+    results = tmp_path / "results"
+    holder = hold(results, stay=True)
+    assert holder.stdout.readline().strip() == "held"
+    assert run_in_progress(tmp_path)
+    holder.kill()
+    holder.communicate()
+    assert not run_in_progress(tmp_path)
+    assert "pid" in (tmp_path / ".snakemake" / ".sovereign-run.lock").read_text()  # killed: kept
+    assert hold(results).communicate()[0].strip() == "held"  # same host, dead holder: taken
+    assert (tmp_path / ".snakemake" / ".sovereign-run.lock").read_text() == ""  # exit cleared it

@@ -23,20 +23,12 @@ from conftest import (
 )
 from fake_arxiv import FakeArxiv
 from fixture_papers import PAPERS
+from sovereign.leftovers import STAGE_FILES
 
 pytestmark = pytest.mark.slow
 
 # Each question's outputs in pipeline order (the report rule writes the last three at once).
-OUTPUTS = (
-    "raw.parquet",
-    "filtered.parquet",
-    "embeddings.parquet",
-    "claims.parquet",
-    "reviews.parquet",
-    "report.md",
-    "record.json",
-    "record.html",
-)
+OUTPUTS = STAGE_FILES
 
 
 def from_stage(qids, first, prefix="results/"):

@@ -72,7 +72,9 @@ def check_feed(body: bytes, start: int) -> Feed | FeedProblem:
     try:
         root = etree.fromstring(body, parser=parser)
     except etree.XMLSyntaxError as err:
-        if b"<feed" in body[:4096]:
+        head = body[:4096].lstrip()
+        # nothing, or XML cut off before or inside the feed: a transfer problem, worth asking again
+        if not head or head.startswith(b"<?xml") or b"<feed" in head:
             return FeedProblem(f"the Atom feed is cut off or garbled ({err})")
         return FeedProblem(
             f"the answer is not an Atom feed: {body[:80]!r}",
@@ -125,6 +127,9 @@ class Transport:
         entry = self.ledger.get(SERVICE, request)
         if entry is not None:
             found = check_feed(entry.body, start)
+            if isinstance(found, Feed) and not found.entries and found.total > start:
+                # older versions recorded such a page as "no hits"
+                found = FeedProblem(f"it is empty although arXiv reported {found.total} results")
             if isinstance(found, FeedProblem):
                 # Recorded by an older version, or edited: never replay a broken page as good.
                 path = self.ledger.path(SERVICE, entry.key)

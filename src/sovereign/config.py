@@ -326,7 +326,31 @@ def validate_config(
         raise ConfigError(f"{_origin(path, sources)}: {_dotted(path)}", problem, fix)
     _check_search(config, sources)
     _check_review(config, sources)
+    _check_credentials_in_urls(config, sources)
     return config
+
+
+# Every service URL, and where its key goes instead.
+_SERVICE_URLS = (
+    (("search", "arxiv_url"), "the arXiv API takes no credentials"),
+    (("embed", "nim_url"), "the key goes in NVIDIA_API_KEY"),
+    (("review", "llm", "url"), "the key goes in the variable named by review.llm.api_key_env"),
+)
+
+
+def _check_credentials_in_urls(config: dict[str, Any], sources: Sequence[tuple[str, dict]]) -> None:
+    """A user name or password in a URL would be sent instead of the key and quoted by every
+    message and log that names the URL: refused, naming the field, never the value."""
+    for path, instead in _SERVICE_URLS:
+        node: Any = config
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, str) and "@" in (urlsplit(node).netloc or ""):
+            raise ConfigError(
+                f"{_origin(list(path), sources)}: {_dotted(path)}",
+                "the URL holds a user name or password (before '@')",
+                f"remove it from the URL; {instead}",
+            )
 
 
 def _check_search(config: dict[str, Any], sources: Sequence[tuple[str, dict]]) -> None:

@@ -29,20 +29,13 @@ import yaml
 from .arxiv_search import SERVICE as ARXIV_SERVICE
 from .fetch import without_userinfo
 from .ledger import Ledger, canonical_json, request_key
+from .leftovers import STAGE_FILES
 from .llm import LLM_SERVICE
 from .nim import NIM_SERVICE, TRUNCATE
 
 BUNDLE_CONTRACT = "sovereign-gate2-bundle-v1"
 # Every stage after search: what the sandbox re-run must give back byte for byte.
-OUTPUTS = (
-    "filtered.parquet",
-    "embeddings.parquet",
-    "claims.parquet",
-    "reviews.parquet",
-    "report.md",
-    "record.json",
-    "record.html",
-)
+OUTPUTS = STAGE_FILES[STAGE_FILES.index("filtered.parquet") :]
 # The stage files whose hashes name what was reproduced; report, record and page also show the
 # corrections, which Gate 2's own verdict changes, so they stay out of the identity.
 IDENTITY_OUTPUTS = OUTPUTS[:4]
