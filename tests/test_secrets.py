@@ -128,7 +128,7 @@ def environment(tmpdir: Path) -> dict[str, str]:
 def workdir(root: Path, **config) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     search = {"backend": "snapshot", "snapshot": str(fixture_snapshot(root / "snap.jsonl"))}
-    return make_workdir(root / "work", ROWS, search, **config)
+    return make_workdir(root / "wd", ROWS, search, **config)
 
 
 def auth_headers(server) -> set[str | None]:
@@ -211,16 +211,16 @@ def test_complete_runs_and_their_gate2_bundles_hold_no_key(recorded):
     # Every place a key could land was searched, bundle members and decoded tables included.
     for name in ("default", "custom"):
         for place in (
-            f"{name}/work/results/{QID}/reviews.parquet|rows",
-            f"{name}/work/results/{QID}/record.json",
-            f"{name}/work/results/{QID}/gate2/verdict.json",
-            f"{name}/work/corrections/{QID}.jsonl",
-            f"{name}/work/logs/embed/{QID}.log",
-            f"{name}/work/logs/review/{QID}.log",
-            f"{name}/work/config/config.yaml",
+            f"{name}/wd/results/{QID}/reviews.parquet|rows",
+            f"{name}/wd/results/{QID}/record.json",
+            f"{name}/wd/results/{QID}/gate2/verdict.json",
+            f"{name}/wd/corrections/{QID}.jsonl",
+            f"{name}/wd/logs/embed/{QID}.log",
+            f"{name}/wd/logs/review/{QID}.log",
+            f"{name}/wd/config/config.yaml",
         ):
             assert place in searched, place
-        bundle = f"{name}/work/results/{QID}/gate2/bundle.tar.gz|gunzip"
+        bundle = f"{name}/wd/results/{QID}/gate2/bundle.tar.gz|gunzip"
         for member in (
             "work/config/config.yaml",
             "expected/reviews.parquet|rows",
@@ -230,11 +230,11 @@ def test_complete_runs_and_their_gate2_bundles_hold_no_key(recorded):
         prefixes = (
             f"{bundle}|work/ledger/nim-embeddings/",
             f"{bundle}|work/ledger/llm-review/",
-            f"{name}/work/ledger/nim-embeddings/",
-            f"{name}/work/ledger/llm-review/",
-            f"{name}/work/.snakemake/metadata/",
-            f"{name}/work/.snakemake/log/",
-            f"{name}/work/indexes/",
+            f"{name}/wd/ledger/nim-embeddings/",
+            f"{name}/wd/ledger/llm-review/",
+            f"{name}/wd/.snakemake/metadata/",
+            f"{name}/wd/.snakemake/log/",
+            f"{name}/wd/indexes/",
         )
         for prefix in prefixes:
             assert any(where.startswith(prefix) for where in searched), prefix
@@ -307,4 +307,4 @@ def test_a_service_that_echoes_the_key_in_a_refusal_or_an_error_fails_with_one_c
     assert not list((wd / "ledger").glob(f"{ledger}/**/*.json"))  # nothing of it recorded
     found, searched = sweep(tmp_path, {"stdout": proc.stdout, "stderr": proc.stderr})
     assert found == []
-    assert f"work/logs/{stage}/{QID}.log" in searched
+    assert f"wd/logs/{stage}/{QID}.log" in searched
