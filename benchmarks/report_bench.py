@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from sovereign.claims import extract_claims  # noqa: E402
 from sovereign.embedders import WordLlamaEmbedder  # noqa: E402
 from sovereign.filter import document  # noqa: E402
+from sovereign.leftovers import STAGE_FILES  # noqa: E402
 from sovereign.public_record import Inputs, package_versions  # noqa: E402
 from sovereign.publish import model_figures, render_all  # noqa: E402
 from sovereign.snapshot import load_snapshot  # noqa: E402
@@ -90,17 +91,8 @@ def main() -> None:
             "filter_threshold": 0.15,
             "methods": methods,
         },
-        artifacts={
-            name: "0" * 64
-            for name in (
-                "raw.parquet",
-                "filtered.parquet",
-                "embeddings.parquet",
-                "claims.parquet",
-                "reviews.parquet",
-                "report.md",
-            )
-        },  # fmt: skip
+        # the stage files up to the report, as the report rule hashes them
+        artifacts={name: "0" * 64 for name in STAGE_FILES[: STAGE_FILES.index("report.md") + 1]},
         versions=package_versions(),
         reviews=rows,
     )

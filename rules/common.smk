@@ -1,9 +1,8 @@
 # Config and question-sheet validation (before any job runs), the question list, and the
 # input/param helpers every stage uses. No rules here.
+# (The Snakefile has put this workflow's src/ on sys.path.)
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from sovereign.codedeps import code_digest, script_code
 from sovereign.config import load_yaml, read_questions, validate_config
@@ -12,6 +11,11 @@ from sovereign.errors import SovereignError
 from sovereign.leftovers import gaps, remove_orphans
 from sovereign.runlock import clear_stale_locks, hold_run, run_in_progress
 from sovereign.snapshot_files import INDEX_FILES, index_dir, snapshot_files
+
+
+def say(message):
+    """One line (or a message and its fix) for the person running the workflow."""
+    print(f"sovereign: {message}", file=sys.stderr)
 
 
 def config_sources():
@@ -50,7 +54,7 @@ try:
         check_records=workflow.is_main_process,
     )
     for _warning in _warnings:
-        print(f"sovereign: warning: {_warning}", file=sys.stderr)
+        say(f"warning: {_warning}")
     FROZEN_SEARCH = config["gate2"]["frozen_search"]
     SNAPSHOT_SEARCH = config["search"]["backend"] == "snapshot" and not FROZEN_SEARCH
     SNAPSHOT_FILES = (
@@ -68,7 +72,7 @@ try:
         [f"{SNAPSHOT_INDEX}/{name}" for name in INDEX_FILES] if SNAPSHOT_SEARCH else []
     )
 except SovereignError as err:
-    print(f"sovereign: {err.message}", file=sys.stderr)
+    say(err.message)
     sys.exit(1)
 
 RESULTS = config["results"]
@@ -77,18 +81,14 @@ RESULTS = config["results"]
 # are removed before Snakemake looks at them, so the rerun just starts (sovereign.runlock).
 if workflow.is_main_process:
     for _stale in clear_stale_locks():
-        print(
-            f"sovereign: removed {_stale}, left by a run that was killed",
-            file=sys.stderr,
-        )
+        say(f"removed {_stale}, left by a run that was killed")
     # A run killed while rebuilding a stage leaves its file missing under later ones, which
     # Snakemake would never rebuild (a failed run clears those itself, below). While a run is
     # in progress, a gap is only a stage it is rebuilding.
     for _gap in [] if run_in_progress() else gaps(RESULTS, sorted(QUESTIONS)):
-        print(
-            f"sovereign: warning: {_gap} is missing but files made from it exist (a run was "
-            f"stopped while rebuilding it)\n  fix: snakemake --forcerun {_gap}",
-            file=sys.stderr,
+        say(
+            f"warning: {_gap} is missing but files made from it exist (a run was stopped "
+            f"while rebuilding it)\n  fix: snakemake --forcerun {_gap}"
         )
 
 
@@ -98,12 +98,9 @@ onstart:
     if workflow.is_main_process:
         try:
             for _leftover in hold_run(RESULTS):
-                print(
-                    f"sovereign: removed {_leftover}, left by a run that was killed",
-                    file=sys.stderr,
-                )
+                say(f"removed {_leftover}, left by a run that was killed")
         except SovereignError as err:
-            print(f"sovereign: {err.message}", file=sys.stderr)
+            say(err.message)
             sys.exit(1)
 
 
@@ -112,9 +109,8 @@ onstart:
 onerror:
     if workflow.is_main_process:
         for _orphan in remove_orphans(RESULTS, sorted(QUESTIONS)):
-            print(
-                f"sovereign: removed {_orphan}: it was made from a file this run could not rebuild",
-                file=sys.stderr,
+            say(
+                f"removed {_orphan}: it was made from a file this run could not rebuild"
             )
 
 

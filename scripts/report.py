@@ -8,12 +8,14 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 from sovereign import entry, schemas
 from sovereign.corrections import head_sha256, read_corrections
 from sovereign.ledger import write_atomic
+from sovereign.leftovers import STAGE_FILES
 from sovereign.parquet_io import read_table
 from sovereign.public_record import Inputs, package_versions
 from sovereign.publish import model_figures, render_all, sha256_file
 from sovereign.tribunal import summary_from_rows
 
-STAGE_FILES = ("raw", "filtered", "embeddings", "claims", "reviews")
+# The stage files the report is made from (the rule names each input after its file)
+PARQUET_INPUTS = [name for name in STAGE_FILES if name.endswith(".parquet")]
 
 
 def stage(smk, log):
@@ -42,7 +44,7 @@ def stage(smk, log):
         corrections=read_corrections(corrections),
         settings={**smk.params.record, "methods": methods},
         artifacts={
-            **{f"{k}.parquet": sha256_file(smk.input[k]) for k in STAGE_FILES},
+            **{n: sha256_file(smk.input[n.removesuffix(".parquet")]) for n in PARQUET_INPUTS},
             "report.md": "0" * 64,  # replaced by the report's own hash once it is written
         },
         versions=package_versions(),

@@ -20,6 +20,8 @@ from conftest import (
     snakemake_command,
 )
 from fake_arxiv import wait_for
+from sovereign.leftovers import STAGE_FILES
+from sovereign.runlock import run_in_progress
 
 pytestmark = pytest.mark.slow
 
@@ -270,8 +272,6 @@ def test_a_stage_file_lost_under_later_ones_is_named_with_the_command_that_rebui
 
 
 def test_the_stage_files_repaired_are_the_ones_the_rules_write():
-    from sovereign.leftovers import STAGE_FILES
-
     rules = "".join(p.read_text() for p in (REPO / "rules").glob("*.smk"))
     for name in STAGE_FILES:
         assert f'{{RESULTS}}/{{{{qid}}}}/{name}"' in rules, name
@@ -328,8 +328,6 @@ def test_a_lock_last_taken_on_another_machine_is_not_trusted(tmp_path):
 
 
 def test_a_normal_exit_clears_the_holder_and_a_run_in_progress_is_seen(tmp_path):
-    from sovereign.runlock import run_in_progress
-
     results = tmp_path / "results"
     holder = hold(results, stay=True)
     assert holder.stdout.readline().strip() == "held"

@@ -27,7 +27,7 @@ from lxml import etree
 
 from . import __version__
 from .errors import InputFileError, LedgerMiss, NetworkError
-from .fetch import RetryPolicy, request_with_retries, without_userinfo
+from .fetch import RetryPolicy, request_with_retries
 from .ledger import Entry, Ledger
 from .ratelimit import IntervalLock
 from .records import from_result
@@ -38,7 +38,6 @@ OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 ATOM_FEED = f"{ATOM}feed"
 # arXiv answers a query it cannot run with HTTP 200 and one entry whose id is under this path.
 API_ERROR_ID = "arxiv.org/api/errors"
-TRY_LATER = "run again later (pages already fetched are kept in the ledger)"
 
 
 def user_agent(contact: str) -> str:
@@ -158,7 +157,7 @@ class Transport:
                     what,
                     f"page at start={start} came back empty twice although arXiv reports "
                     f"{feed.total} results",
-                    TRY_LATER,
+                    "run again later (pages already fetched are kept in the ledger)",
                 )
         return self.ledger.put(
             SERVICE,
@@ -166,42 +165,37 @@ class Transport:
             status=200,
             retrieved_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             body=body,
-            url=without_userinfo(url),  # a password in search.arxiv_url is never stored
+            url=url,
         )
 
     def _fetch(self, url: str, what: str, start: int) -> tuple[bytes, Feed]:
-        """A whole page: HTTP faults are retried by request_with_retries, broken feeds here."""
+        """A whole page: a cut-off or garbled feed is asked again like any transient fault, an
+        answer that is no feed at all (a wrong URL, arXiv refusing the query) fails at once."""
         assert self.session is not None
-        attempts = self.policy.retries + 1
-        for attempt in range(attempts):
-            self.requests_made += 1
-            response = request_with_retries(
-                self.session,
-                "GET",
-                url,
-                what=what,
-                policy=self.policy,
-                slot=self.lock.slot if self.lock else nullcontext,
-                sleep=self.sleep,
-                log=self.log,
-                secrets=(urlsplit(url).password or "",),
-            )
-            found = check_feed(response.body, start)
+        whole: list[Feed] = []  # the checked totals of the answer let through
+
+        def incomplete(body: bytes) -> str | None:
+            found = check_feed(body, start)
             if isinstance(found, Feed):
-                return response.body, found
+                whole.append(found)
+                return None
             if found.fix is not None:
-                shown = without_userinfo(url)
-                raise NetworkError(what, f"{found.problem} (from {shown})", found.fix)
-            if attempt + 1 < attempts:
-                wait = min(self.policy.backoff * (2**attempt), self.policy.max_wait)
-                self.log(f"{what}: {found.problem}; retry {attempt + 1}/{attempts - 1} in "
-                         f"{wait:.1f} s")  # fmt: skip
-                self.sleep(wait)
-        raise NetworkError(
-            what,
-            f"{found.problem}, after {attempts} attempts (start={start})",
-            f"{TRY_LATER}; arXiv cuts answers short when it is busy",
+                raise NetworkError(what, f"{found.problem} (from {url})", found.fix)
+            return f"{found.problem} (start={start})"
+
+        self.requests_made += 1
+        response = request_with_retries(
+            self.session,
+            "GET",
+            url,
+            what=what,
+            policy=self.policy,
+            slot=self.lock.slot if self.lock else nullcontext,
+            sleep=self.sleep,
+            log=self.log,
+            incomplete=incomplete,
         )
+        return response.body, whole[-1]
 
 
 class LedgerClient(arxiv.Client):

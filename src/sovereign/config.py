@@ -238,11 +238,11 @@ def _rule_text(schema: dict[str, Any]) -> str:
     return text
 
 
-def _not_finite(value: Any, path: list[Any]) -> list[Any] | None:
-    """The path of the first .nan or .inf: every comparison with NaN is false, so a schema's
-    minimum and maximum would let it through."""
+def _not_finite(value: Any, path: list[Any]) -> tuple[list[Any], float] | None:
+    """(path, value) of the first .nan or .inf: every comparison with NaN is false, so a
+    schema's minimum and maximum would let it through."""
     if isinstance(value, float) and not math.isfinite(value):
-        return path
+        return path, value
     if isinstance(value, dict):
         for key, sub in value.items():
             found = _not_finite(sub, [*path, key])
@@ -310,14 +310,12 @@ def validate_config(
     if not isinstance(config, dict):
         raise ConfigError(_origin([], sources), "the config is not a mapping", "fix the YAML")
     _coerce(config, schema)
-    bad = _not_finite(config, [])
-    if bad is not None:
-        node: Any = config
-        for part in bad:
-            node = node[part]
+    found = _not_finite(config, [])
+    if found is not None:
+        bad, value = found
         raise ConfigError(
             f"{_origin(bad, sources)}: {_dotted(bad)}",
-            f"{_show(node)} is not a finite number",
+            f"{_show(value)} is not a finite number",
             _fix(_schema_at(schema, bad)),
         )
     errors = sorted(_filling()(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
@@ -561,7 +559,6 @@ def _check_header(header: list[str], where: str) -> None:
         parts.append(f"unknown column{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))}")
     if missing:
         parts.append(f"missing column{'s' * (len(missing) > 1)} {', '.join(map(repr, missing))}")
-    if missing:
         fix = f"name the columns {_COLUMNS_TEXT}"
     else:  # an extra column's text would reach no record: refused rather than dropped
         fix = f"remove {'them' if len(unknown) > 1 else 'it'}: the columns are {_COLUMNS_TEXT}"

@@ -97,12 +97,15 @@ def request_with_retries(
     log: Callable[[str], None] = lambda _msg: None,
     auth_hint: str | None = None,
     secrets: tuple[str, ...] = (),
+    incomplete: Callable[[bytes], str | None] = lambda _body: None,
 ) -> Response:
     """Send one request, retrying transient failures; `what` names it in every message.
 
     `auth_hint`, if given, is the fix offered for 401/403 (e.g. which variable holds the key).
     `secrets` (the key sent, a URL's password) are masked in every message that quotes the
     server or the HTTP library, before anything is shortened, so no part of them survives.
+    `incomplete` looks at a 200 answer's body: what is wrong with it if it came out cut short or
+    garbled (asked again, like any transient fault), else None.
     """
     import requests  # here: importing it costs every job that never sends a request
 
@@ -130,24 +133,28 @@ def request_with_retries(
             ) from None
         else:
             if resp.status_code == 200:
-                return Response(resp.status_code, resp.content, dict(resp.headers))
-            if not is_transient(resp.status_code):
+                problem = incomplete(resp.content)
+                if problem is None:
+                    return Response(resp.status_code, resp.content, dict(resp.headers))
+                wait = backoff
+            elif not is_transient(resp.status_code):
                 quoted = _snippet(resp.content, secrets)
                 raise NetworkError(
                     what,
                     f"the server answered HTTP {resp.status_code}: {quoted}",
                     _fix_for(resp.status_code, auth_hint),
                 )
-            problem = f"the server answered HTTP {resp.status_code}"
-            asked = retry_after_seconds(resp.headers.get("Retry-After"))
-            wait = max(backoff, asked or 0.0)
-            if asked is not None and asked > policy.max_wait:
-                raise NetworkError(
-                    what,
-                    f"{problem} and asked to wait {asked:.0f} s (more than max_wait "
-                    f"{policy.max_wait:.0f} s)",
-                    f"run again later, or raise {policy.section}.max_wait in the config",
-                )
+            else:
+                problem = f"the server answered HTTP {resp.status_code}"
+                asked = retry_after_seconds(resp.headers.get("Retry-After"))
+                wait = max(backoff, asked or 0.0)
+                if asked is not None and asked > policy.max_wait:
+                    raise NetworkError(
+                        what,
+                        f"{problem} and asked to wait {asked:.0f} s (more than max_wait "
+                        f"{policy.max_wait:.0f} s)",
+                        f"run again later, or raise {policy.section}.max_wait in the config",
+                    )
         if attempt == policy.retries:
             break
         wait = min(wait, policy.max_wait)

@@ -4,15 +4,15 @@ Snakemake removes a job's outputs before running it and again when it fails, but
 a job only because its output is missing while the files made from it exist: it treats the gap
 like a deleted temporary file. A rerun that fails half-way (a network fault, a damaged input)
 would so leave later stage files from before under a gap, and the next run would say "Nothing to
-be done". `gaps` finds each question's first missing stage file under later ones; `orphans` the
-later files themselves, which a failed run removes (the workflow's `onerror`) so that the next run
+be done". `gaps` finds each question's first missing stage file under later ones; a failed run
+removes those later files (`remove_orphans`, from the workflow's `onerror`), so that the next run
 rebuilds the whole chain.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 # Each question's stage files, in the order the rules make them (the report rule writes the last
@@ -29,33 +29,29 @@ STAGE_FILES = (
 )
 
 
-def _chains(results, question_ids, names):
+def _chains(
+    results: str | os.PathLike[str], question_ids: Iterable[str]
+) -> Iterator[tuple[Path, list[Path]]]:
+    """(first missing stage file, the later ones present) of each question with a gap."""
     for qid in question_ids:
-        paths = [Path(results, qid, name) for name in names]
+        paths = [Path(results, qid, name) for name in STAGE_FILES]
         present = [p.exists() for p in paths]
         for i, path in enumerate(paths):
-            if not present[i] and any(present[i + 1 :]):
-                yield path, [p for p in paths[i + 1 :] if p.exists()]
+            later = [p for p, there in zip(paths[i + 1 :], present[i + 1 :], strict=True) if there]
+            if not present[i] and later:
+                yield path, later
                 break
 
 
-def gaps(
-    results: str | os.PathLike[str], question_ids: Iterable[str], names=STAGE_FILES
-) -> list[Path]:
+def gaps(results: str | os.PathLike[str], question_ids: Iterable[str]) -> list[Path]:
     """For each question whose stage files have a gap, the first missing one."""
-    return [gap for gap, _later in _chains(results, question_ids, names)]
-
-
-def orphans(
-    results: str | os.PathLike[str], question_ids: Iterable[str], names=STAGE_FILES
-) -> list[Path]:
-    """The stage files that lie under a gap: made from a file that is gone."""
-    return [p for _gap, later in _chains(results, question_ids, names) for p in later]
+    return [gap for gap, _later in _chains(results, question_ids)]
 
 
 def remove_orphans(results: str | os.PathLike[str], question_ids: Iterable[str]) -> list[Path]:
-    """Remove the stage files under a gap, so the next run rebuilds the chain; returns them."""
-    removed = orphans(results, question_ids)
+    """Remove the stage files under a gap (made from a file that is gone), so the next run
+    rebuilds the chain; returns them."""
+    removed = [p for _gap, later in _chains(results, question_ids) for p in later]
     for path in removed:
         path.unlink(missing_ok=True)
     return removed

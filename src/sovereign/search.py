@@ -9,7 +9,7 @@ from typing import Any
 
 from .config import Question
 from .expand import Query, expand
-from .fetch import RetryPolicy, without_userinfo
+from .fetch import RetryPolicy
 from .ledger import Ledger
 from .ratelimit import IntervalLock
 from .snapshot_files import index_dir
@@ -127,7 +127,7 @@ def search_arxiv(
             rows.append(row)
             count = rank
         log(f"query {query.index} ({query.kind}) {text!r}: {count} hits")
-    log(f"{transport.requests_made} requests sent to {without_userinfo(settings.arxiv_url)}")
+    log(f"{transport.requests_made} requests sent to {settings.arxiv_url}")
     return rows
 
 
