@@ -120,6 +120,7 @@ REMOTE_EMBED = config["embed"]["backend"] == "nim" and not config["embed"]["offl
 MODEL_FILES = sorted(
     str(p) for p in (Path(workflow.basedir) / "src/sovereign/models").glob("*.json")
 )
+FILTER_MODEL = f"{workflow.basedir}/src/sovereign/models/filter.json"
 
 
 wildcard_constraints:

@@ -1,22 +1,26 @@
-# filter: de-duplicate hits, TF-IDF cosine with the question, keep >= filter.threshold.
+# filter: de-duplicate hits, score each paper by TF-IDF and by the sentence encoder, keep a paper
+# that passes either threshold (the semantic one fitted, in src/sovereign/models/filter.json).
 
 
 rule filter:
     input:
         raw=f"{RESULTS}/{{qid}}/raw.parquet",
+        model=FILTER_MODEL,
     output:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
     log:
         "logs/filter/{qid}.log",
     conda:
         "../envs/sovereign.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=1024,
-        runtime=10,
+        runtime=30,
     params:
         code=code("filter"),
         question=get_question_text,
         threshold=config["filter"]["threshold"],
+        semantic_threshold=config["filter"]["semantic_threshold"],
+        cache=config["cache"],
     script:
         "../scripts/filter.py"

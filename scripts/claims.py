@@ -4,7 +4,7 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import entry, schemas
 from sovereign.claims import Settings, extract_claims
-from sovereign.embed import vectors
+from sovereign.embed import encoder_for, vectors
 from sovereign.parquet_io import read_table, write_table
 
 
@@ -14,10 +14,14 @@ def stage(smk, log):
     model, index = vectors(embeddings, smk.input.embeddings)
     papers = [p for p in filtered.to_pylist() if p["kept"]]
     settings = Settings(**smk.params.claims)
-    rows = extract_claims(smk.wildcards.qid, smk.params.question, papers, index, settings, log)
+    encoder = encoder_for(smk.config, smk.threads)
+    rows = extract_claims(
+        smk.wildcards.qid, smk.params.question, papers, index, settings, log, encoder
+    )
     write_table(rows, schemas.CLAIMS, smk.output.claims, schemas.CLAIMS_SORT)
     verified = sum(r["verified"] for r in rows)
     log(f"{len(rows)} claims ({verified} verified), evidence index {model}")
+    log(f"relevance encoder: {encoder.summary()}")
 
 
 entry.run(snakemake, stage)  # noqa: F821  (injected by Snakemake)

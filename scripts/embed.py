@@ -9,10 +9,12 @@ from sovereign.parquet_io import read_table, write_table
 
 def stage(smk, log):
     filtered = read_table(smk.input.filtered, schemas.FILTERED)
-    embedder = make_embedder(smk.config, log)
+    embedder = make_embedder(smk.config, log, smk.threads)
     rows = embedding_rows(smk.wildcards.qid, smk.params.question, filtered, embedder)
     write_table(rows, schemas.EMBEDDINGS, smk.output.embeddings, schemas.EMBEDDINGS_SORT)
     log(f"{len(rows)} vectors ({embedder.model}, {embedder.dimension}-d)")
+    if hasattr(embedder, "summary"):
+        log(embedder.summary())
 
 
 entry.run(snakemake, stage)  # noqa: F821  (injected by Snakemake)

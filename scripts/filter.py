@@ -3,16 +3,33 @@
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import entry, schemas
-from sovereign.filter import filter_papers
+from sovereign.embed import encoder_for
+from sovereign.errors import InputFileError
+from sovereign.filter import MODEL_FILE, filter_papers, load_filter_model, semantic_threshold
 from sovereign.parquet_io import read_table, write_table
 
 
 def stage(smk, log):
     raw = read_table(smk.input.raw, schemas.RAW)
-    rows = filter_papers(smk.params.question, raw, smk.params.threshold)
+    encoder = encoder_for({"cache": smk.params.cache}, smk.threads)
+    if encoder.model != load_filter_model().encoder:
+        raise InputFileError(
+            str(MODEL_FILE),
+            f"was fitted on {load_filter_model().encoder}, not on {encoder.model}",
+            "restore it from the repository (git checkout -- src/sovereign/models/filter.json)",
+        )
+    semantic = semantic_threshold(smk.params.semantic_threshold)
+    rows = filter_papers(
+        smk.params.question, raw, smk.params.threshold, encoder, semantic, log
+    )
     write_table(rows, schemas.FILTERED, smk.output.filtered, schemas.FILTERED_SORT)
     kept = sum(r["kept"] for r in rows)
-    log(f"{raw.num_rows} hits, {len(rows)} unique papers, {kept} kept")
+    lexical = sum(r["tfidf_pass"] for r in rows)
+    meaning = sum(r["semantic_pass"] for r in rows)
+    log(
+        f"{raw.num_rows} hits, {len(rows)} unique papers, {kept} kept "
+        f"({lexical} by TF-IDF, {meaning} by meaning); {encoder.summary()}"
+    )
 
 
 entry.run(snakemake, stage)  # noqa: F821  (injected by Snakemake)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .embedders import WordLlamaEmbedder, cosine
+from .embedders import Embedder, WordLlamaEmbedder, cosine, encoder
 from .errors import InputFileError
 from .filter import document
 from .relevance import load_relevance_model, relevance_features
@@ -132,9 +132,12 @@ def extract_claims(
     index: dict[str, np.ndarray],
     settings: Settings = Settings(),  # noqa: B008 (frozen: a shared default is safe)
     log: Callable[[str], None] = lambda _m: None,
+    relevance_encoder: Embedder | None = None,
 ) -> list[dict[str, Any]]:
     """Claims-stage rows for the kept `papers` (sorted by arxiv_id); `index` is the embed
-    stage's {arxiv_id: vector}, used to pick which papers may hold a claim's evidence.
+    stage's {arxiv_id: vector}, used to pick which papers may hold a claim's evidence;
+    `relevance_encoder` (default: the pipeline's sentence encoder) gives the relevance model's
+    cosines, the one it was fitted on.
     A claim is grounded when its span in the stored abstract gives its text back (extracted
     verbatim, so always; checked rather than assumed)."""
     papers = sorted(papers, key=lambda p: p["arxiv_id"])
@@ -171,12 +174,13 @@ def extract_claims(
             strict=True,
         )
     )
-    question_vector = embedder.embed([question], "query")[0]
     paper_text = {p["arxiv_id"]: document(p) for p in papers}
-    paper_vectors = dict(
-        zip(paper_text, embedder.embed(list(paper_text.values()), "passage"), strict=True)
-    )
 
+    # Relevance: the sentence encoder's cosines (the paper vectors are the filter's, cached).
+    rel = relevance_encoder or encoder()
+    rel_question = rel.embed([question], "query")[0]
+    rel_claims = rel.embed([s.text for s, _ in claims], "passage")
+    rel_papers = dict(zip(paper_text, rel.embed(list(paper_text.values()), "passage"), strict=True))
     relevance_model = load_relevance_model()
     rel_rows = np.array(
         [
@@ -184,11 +188,11 @@ def extract_claims(
                 question,
                 s.text,
                 paper_text[s.arxiv_id],
-                question_vector,
-                sentence_vectors[(s.arxiv_id, s.index)],
-                paper_vectors[s.arxiv_id],
+                rel_question,
+                rel_claims[n],
+                rel_papers[s.arxiv_id],
             )
-            for s, _ in claims
+            for n, (s, _) in enumerate(claims)
         ],
         dtype=np.float64,
     )

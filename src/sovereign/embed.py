@@ -13,20 +13,34 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .embedders import LOCAL_BACKENDS, Embedder
+from .embedders import LOCAL_BACKENDS, Embedder, encoder
 from .errors import InputFileError
 from .fetch import RetryPolicy
 from .filter import document
 from .ledger import Ledger
+from .vector_cache import CachedEmbedder
 
 QUESTION_ITEM = "question"
 
 
-def make_embedder(config: dict[str, Any], log: Callable[[str], None] = lambda _m: None) -> Embedder:
-    """The embedder `embed.backend` names (the config was validated before any job ran)."""
+def cache_dir(config: dict[str, Any]) -> str:
+    """Where computed vectors are kept, shared by every stage and question."""
+    return f"{config.get('cache', 'cache')}/embeddings"
+
+
+def encoder_for(config: dict[str, Any], threads: int = 1) -> Embedder:
+    """The pipeline's fixed sentence encoder (sovereign.embedders.encoder), cached."""
+    return CachedEmbedder(encoder(threads), cache_dir(config))
+
+
+def make_embedder(
+    config: dict[str, Any], log: Callable[[str], None] = lambda _m: None, threads: int = 1
+) -> Embedder:
+    """The embedder `embed.backend` names (the config was validated before any job ran); a
+    local one keeps its vectors in the shared cache (NIM's are kept in the ledger)."""
     e = config["embed"]
     if e["backend"] in LOCAL_BACKENDS:
-        return LOCAL_BACKENDS[e["backend"]]()
+        return CachedEmbedder(LOCAL_BACKENDS[e["backend"]](threads), cache_dir(config))
     from .nim import NimEmbedder  # requests and the ledger only when the remote backend is used
 
     return NimEmbedder(

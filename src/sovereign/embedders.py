@@ -1,15 +1,17 @@
 """Local text embedders behind one interface: `embed(texts, role) -> float32 (n, dimension)`.
 
-Both are pure functions of one text: no batching effects, no clock, so the same text gives the
+Each is a pure function of one text: no batching effects, no clock, so the same text gives the
 same bytes in any process and any batch (the embed stage's contract).
 
-- `wordllama` (default): WordLlama `l2_supercat` 256-d token embeddings (distilled from large
+- `minilm` (default): all-MiniLM-L6-v2, a pretrained sentence encoder, as int8 ONNX
+  (sovereign.minilm). The filter's and the claims stage's semantic scores use it too.
+- `wordllama`: WordLlama `l2_supercat` 256-d token embeddings (distilled from large
   language models), average-pooled. The weights and tokenizer ship inside the `wordllama` wheel
   and are read from the package directory, never downloaded.
 - `hashing`: scikit-learn's HashingVectorizer (word uni+bigrams) projected to 256-d by a fixed
   Gaussian matrix. Needs nothing but scikit-learn; lexical, not semantic.
 
-The role (query vs passage) matters to e5-style models (NIM); these two embed both alike.
+The role (query vs passage) matters to e5-style models (NIM); these embed both alike.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
 
 
-def _unit(vector: np.ndarray) -> np.ndarray:
+def unit(vector: np.ndarray) -> np.ndarray:
     """L2-normalised in float64, then float32: cosine becomes a dot product."""
     norm = float(np.sqrt(np.sum(vector * vector)))  # numpy's own sum: no BLAS, same on any CPU
     return (vector / norm if norm > 0 else vector).astype(np.float32)
@@ -75,7 +77,7 @@ class WordLlamaEmbedder:
             if ids:
                 # float64 sum over this text's tokens alone: batch- and order-independent.
                 pooled = self._matrix[np.asarray(ids)].astype(np.float64).sum(axis=0) / len(ids)
-                out[i] = _unit(pooled)
+                out[i] = unit(pooled)
         return out
 
 
@@ -153,7 +155,7 @@ class HashingEmbedder:
                 order = np.argsort(row.indices, kind="stable")
                 idx, val = row.indices[order], 1.0 + np.log(row.data[order])
                 rows = projection[idx].astype(np.float64) * val[:, None]
-                out[i] = _unit(rows.sum(axis=0))
+                out[i] = unit(rows.sum(axis=0))
         return out
 
 
@@ -169,4 +171,20 @@ def check_role(role: str) -> None:
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
 
 
-LOCAL_BACKENDS = {"wordllama": WordLlamaEmbedder, "hashing": HashingEmbedder}
+def _minilm(threads: int = 1) -> Embedder:
+    from .minilm import MiniLMEmbedder  # onnxruntime is imported only by jobs that use it
+
+    return MiniLMEmbedder(threads)
+
+
+def encoder(threads: int = 1) -> Embedder:
+    """The pretrained sentence encoder behind every semantic score the pipeline decides on
+    (filter, claim relevance): fixed, because those thresholds were fitted on its cosines."""
+    return _minilm(threads)
+
+
+LOCAL_BACKENDS = {
+    "minilm": _minilm,
+    "wordllama": lambda threads=1: WordLlamaEmbedder(),
+    "hashing": lambda threads=1: HashingEmbedder(),
+}

@@ -1,26 +1,39 @@
 """The filter stage: de-duplicate the hits and score each paper against the question.
 
-The score is the TF-IDF cosine of the question and the paper's title + abstract: word unigrams
-and bigrams, English stop words removed, IDF fitted on the pair {question, paper} (scikit-learn's
-smooth IDF, L2 norm). Fitting on the pair makes a paper's score a function of that paper and the
-question alone: independent of the order hits arrive in and of which other papers the search
-happened to return, so the 0.15 threshold means the same thing for every question and backend.
-(Fitted on all of a question's hits instead, IDF flattens and even clearly relevant papers score
-below 0.15; README "Filter" has the measurements.)
+Two signals, both a function of that paper and the question alone (independent of the order hits
+arrive in and of which other papers the search happened to return):
 
-Every paper stays in the output with its score and `kept`, so the funnel can be drawn.
+- `tfidf_score`, the seeds' signal: the TF-IDF cosine of the question and the paper's title +
+  abstract, word unigrams and bigrams, English stop words removed, IDF fitted on the pair
+  {question, paper} (scikit-learn's smooth IDF, L2 norm); `tfidf_pass` at `filter.threshold`
+  (0.15). (Fitted on all of a question's hits instead, IDF flattens and even clearly relevant
+  papers score below 0.15; README "Filter" has the measurements.)
+- `semantic_score`: the cosine of the question (query) and the title + abstract (passage) in the
+  pretrained sentence encoder (sovereign.embedders.encoder), which sees an answer in other words
+  where bigrams do not; `semantic_pass` at the threshold fitted on the answer-quality benchmark's
+  fit half (`models/filter.json`, benchmarks/answer_quality.py), never on reported questions.
+
+kept = tfidf_pass or semantic_pass. Every paper stays in the output with both scores, both
+passes and `kept`, so the funnel can be drawn and every drop explained.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from .embedders import Embedder, cosine
+from .model_files import load_model_file
 from .schemas import PAPER_COLUMNS
 from .stopwords import ENGLISH
 from .text import fold
@@ -97,11 +110,65 @@ def tfidf_scores(question: str, documents: list[str]) -> np.ndarray:
     return np.array([pair_cosine(terms, term_counts(d)) for d in documents], dtype=np.float64)
 
 
-def filter_papers(question: str, raw: pa.Table, threshold: float) -> list[dict[str, Any]]:
-    """Filtered-stage rows: every de-duplicated paper with `tfidf_score` and `kept`."""
+MODEL_FILE = Path(__file__).parent / "models" / "filter.json"
+
+
+@dataclass(frozen=True)
+class FilterModel:
+    """The fitted half of the keep rule: the encoder it was fitted on and its threshold."""
+
+    encoder: str
+    semantic_threshold: float
+    measurement: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FilterModel:
+        threshold = float(data["semantic_threshold"])
+        if not -1.0 <= threshold <= 1.0:
+            raise ValueError(f"semantic_threshold {threshold} is not a cosine")
+        return cls(str(data["encoder"]), threshold, dict(data.get("measurement", {})))
+
+
+@functools.cache
+def load_filter_model() -> FilterModel:
+    def parse(text: str) -> FilterModel:
+        return FilterModel.from_dict(json.loads(text))
+
+    return load_model_file(MODEL_FILE, parse, "filter", "answer_quality.py fit-filter")
+
+
+def semantic_threshold(configured: float | None) -> float:
+    """`filter.semantic_threshold`, or the fitted one when it is not set."""
+    return load_filter_model().semantic_threshold if configured is None else float(configured)
+
+
+def semantic_scores(question: str, documents: list[str], encoder: Embedder) -> np.ndarray:
+    """Encoder cosine of the question (query role) with each document (passage role)."""
+    if not documents:
+        return np.zeros(0, dtype=np.float64)
+    q = encoder.embed([question], "query")[0]
+    return np.array([cosine(q, v) for v in encoder.embed(documents, "passage")], dtype=np.float64)
+
+
+def filter_papers(
+    question: str,
+    raw: pa.Table,
+    threshold: float,
+    encoder: Embedder,
+    semantic: float,
+    log: Callable[[str], None] = lambda _m: None,
+) -> list[dict[str, Any]]:
+    """Filtered-stage rows: every de-duplicated paper with both scores, both passes and `kept`
+    (tfidf_score >= threshold, or semantic_score >= semantic)."""
     papers = deduplicate(raw)
-    scores = tfidf_scores(question, [document(p) for p in papers])
-    for paper, score in zip(papers, scores, strict=True):
-        paper["tfidf_score"] = float(score)
-        paper["kept"] = bool(score >= threshold)
+    documents = [document(p) for p in papers]
+    lexical = tfidf_scores(question, documents)
+    meaning = semantic_scores(question, documents, encoder)
+    for paper, t, m in zip(papers, lexical, meaning, strict=True):
+        paper["tfidf_score"] = float(t)
+        paper["tfidf_pass"] = bool(t >= threshold)
+        paper["semantic_score"] = round(float(m), 6)
+        paper["semantic_pass"] = bool(paper["semantic_score"] >= semantic)
+        paper["kept"] = paper["tfidf_pass"] or paper["semantic_pass"]
+    log(f"semantic scores by {encoder.model}, kept at >= {semantic:.3f} or TF-IDF >= {threshold}")
     return papers

@@ -45,7 +45,10 @@ FILTERED = pa.schema(
         pa.field("best_rank", pa.int32(), nullable=False),
         pa.field("query_hits", pa.int32(), nullable=False),
         pa.field("tfidf_score", pa.float64(), nullable=False),
-        pa.field("kept", pa.bool_(), nullable=False),
+        pa.field("tfidf_pass", pa.bool_(), nullable=False),  # tfidf_score >= filter.threshold
+        pa.field("semantic_score", pa.float64(), nullable=False),  # encoder cosine
+        pa.field("semantic_pass", pa.bool_(), nullable=False),  # >= the fitted threshold
+        pa.field("kept", pa.bool_(), nullable=False),  # tfidf_pass or semantic_pass
     ]
 )
 FILTERED_SORT = ("arxiv_id",)

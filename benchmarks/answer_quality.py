@@ -1,0 +1,632 @@
+"""Answer quality on real CS questions: ScholarQA-CS rubrics against the whole pipeline.
+
+ScholarQA-CS (`../shared/data/scholarqa_cs/test_configs_snippets.jsonl`: 71 rubric entries, 68
+distinct questions) gives, per question, expert rubric items (criterion, weight) each backed by
+quotes from the papers an ideal answer would cite. The quotes carry no paper ids, so `build` turns
+every distinct quote into a small paper of its own (arXiv-style id `0001.NNNNN`, a range no real
+arXiv id can take: 5-digit numbers began in 2015) and hides them among the real cs_daily listings
+(~6,700 distractors). The pipeline then answers each question from that snapshot, and `evaluate`
+measures, per question and as means over the questions of a half:
+
+- evidence recall among the raw search hits and among the kept papers, kept precision (questions
+  that keep nothing are skipped and counted) and the number of kept papers;
+- rubric coverage of the report: per rubric entry, the weight of the items with at least one
+  evidence paper among the papers report.md cites (its References), over the weight of the items
+  that have any evidence (an item without evidence can be covered by no system, so it counts in
+  neither sum); averaged over the question's entries (two annotators for a few), then questions;
+- the same coverage with only the papers that have a verified claim counted as cited;
+- the tribunal's final score, verdict and policy, and the share of questions scoring >= 6.5 and
+  < 5;
+- a baseline: BM25 (`bm25s`, its own tokenizer, English stop words) over the same snapshot,
+  title + ". " + abstract per paper, the question as the query, top 5: its coverage, computed
+  the same way, and its evidence recall in the top 5.
+
+Questions are split in two halves by a salted sha256 of the question text: `fit` (to tune the
+filter on, see `filter_examples`) and `report` (to report figures on, untouched by tuning).
+
+    .venv/bin/python benchmarks/answer_quality.py build --out /tmp/aq [--data ../shared/data]
+    .venv/bin/python benchmarks/answer_quality.py run --out /tmp/aq --half all [--limit N] [--cores 2]
+    .venv/bin/python benchmarks/answer_quality.py evaluate --out /tmp/aq --half report \\
+        --json benchmarks/answer_quality.json
+
+`build` writes DIR/snapshot/ (evidence.jsonl + the cs_daily files), DIR/questions.tsv,
+DIR/split.json, DIR/gold.json and DIR/config.yaml (an overlay for `snakemake --configfile`), the
+same bytes on every run. `run` runs the real pipeline (from the repository root, niced) on a
+half's sub-sheet, logging to DIR/run_<half>.log. `evaluate` reads DIR/results/<question_id>/ and
+prints a table and a summary; questions not run yet are listed as missing, the baseline still
+covers every question of the half.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+
+from sovereign.records import paper_date  # noqa: E402
+from sovereign.snapshot import load_snapshot  # noqa: E402
+from sovereign.snapshot_files import snapshot_files  # noqa: E402
+
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+RUBRICS = Path("scholarqa_cs") / "test_configs_snippets.jsonl"
+DISTRACTORS = Path("arxiv_cs_daily")
+AS_OF = "2026-12-01"
+SPLIT_SALT = "sovereign-answer-split-v1:"
+EVIDENCE_FILE = "evidence.jsonl"
+EVIDENCE_DATE = "2020-01-01"
+# Year 2000, month 01 with a 5-digit number: arXiv used 4 digits until 2014, so never real.
+EVIDENCE_PREFIX = "0001."
+HALVES = ("fit", "report")
+PUBLISH_AT = 6.5
+REJECT_BELOW = 5.0
+TOP_K = 5
+
+
+def norm(text: str) -> str:
+    """Whitespace collapsed, as the question sheet reader and the record parser do."""
+    return " ".join(str(text).split())
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def question_id(question: str) -> str:
+    return "sqa_" + sha256(norm(question))[:10]
+
+
+def half_of(question: str) -> str:
+    return "fit" if int(sha256(SPLIT_SALT + norm(question)), 16) % 2 == 0 else "report"
+
+
+def title_of(quote: str) -> str:
+    """First 10 words without trailing punctuation (a title the snapshot reader keeps as is)."""
+    words = " ".join(quote.split()[:10])
+    while words and unicodedata.category(words[-1]).startswith("P"):
+        words = words[:-1].rstrip()
+    return words or quote[:80]
+
+
+def load_entries(data: Path) -> list[dict[str, Any]]:
+    path = Path(data) / RUBRICS
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def rubric_items(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    return entry["metric_config"]["config"]["other_properties"]
+
+
+def evidence_ids(entries: list[dict[str, Any]]) -> dict[str, str]:
+    """Distinct normalised quote -> its paper id, numbered in sha256 order (stable under edits
+    elsewhere in the file, and independent of the file's order)."""
+    quotes = {
+        norm(q) for e in entries for item in rubric_items(e) for q in item["evidence"] if norm(q)
+    }
+    ordered = sorted(quotes, key=lambda q: (sha256(q), q))
+    if len(ordered) > 99_999:
+        raise ValueError(f"{len(ordered)} quotes do not fit 5-digit ids")
+    return {q: f"{EVIDENCE_PREFIX}{i:05d}" for i, q in enumerate(ordered, start=1)}
+
+
+def evidence_record(paper_id: str, quote: str) -> dict[str, Any]:
+    return {
+        "id": paper_id,
+        "title": title_of(quote),
+        "summary": quote,
+        "authors": ["ScholarQA-CS evidence"],
+        "categories": ["cs.CL"],
+        "published": f"{EVIDENCE_DATE}T00:00:00Z",
+    }
+
+
+def gold_from(entries: list[dict[str, Any]], ids: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Per question id: the question, its half, its rubric entries with the evidence ids of each
+    item, and the union of those ids."""
+    gold: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        question = norm(entry["initial_prompt"])
+        qid = question_id(question)
+        slot = gold.setdefault(
+            qid, {"question": question, "half": half_of(question), "rubrics": []}
+        )
+        items = []
+        for item in rubric_items(entry):
+            found = sorted({ids[norm(q)] for q in item["evidence"] if norm(q)})
+            items.append(
+                {
+                    "name": item["name"],
+                    "criterion": item["criterion"],
+                    "weight": float(item["weight"]),
+                    "evidence_ids": found,
+                }
+            )
+        slot["rubrics"].append(
+            {"annotator": entry.get("annotator"), "case_id": entry.get("case_id"), "items": items}
+        )
+    for slot in gold.values():
+        slot["rubrics"].sort(key=lambda r: (str(r["case_id"]), str(r["annotator"])))
+        slot["evidence_ids"] = sorted(
+            {i for r in slot["rubrics"] for item in r["items"] for i in item["evidence_ids"]}
+        )
+    return dict(sorted(gold.items()))
+
+
+def _cell(value: str) -> str:
+    """A TSV field as the sheet reader wants it (quoted when it holds a tab, newline or quote)."""
+    if any(c in value for c in "\t\n\r") or value.startswith('"'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def sheet_text(rows: list[tuple[str, str]]) -> str:
+    lines = ["question_id\tquestion\tas_of"]
+    lines += [f"{qid}\t{_cell(question)}\t{AS_OF}" for qid, question in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _dump_json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write only when the bytes differ: a rebuild leaves the pipeline's inputs untouched."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.read_bytes() == data:
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def overlay(out: Path, questions: Path) -> dict[str, Any]:
+    return {
+        "questions": str(questions),
+        "results": str(out / "results"),
+        "ledger": str(out / "ledger"),
+        "corrections": str(out / "corrections"),
+        "search": {
+            "backend": "snapshot",
+            "snapshot": str(out / "snapshot"),
+            "index": str(out / "indexes"),
+        },
+    }
+
+
+def build(out: Path, data: Path = DEFAULT_DATA) -> dict[str, Any]:
+    """Write the benchmark's inputs under `out`; returns the counts it printed."""
+    out = Path(out).resolve()
+    data = Path(data).resolve()
+    entries = load_entries(data)
+    ids = evidence_ids(entries)
+    gold = gold_from(entries, ids)
+    snapshot = out / "snapshot"
+
+    lines = [
+        json.dumps(evidence_record(pid, quote), ensure_ascii=False)
+        for quote, pid in sorted(ids.items(), key=lambda kv: kv[1])
+    ]
+    wanted = {snapshot / EVIDENCE_FILE: ("\n".join(lines) + "\n").encode("utf-8")}
+    source = data / DISTRACTORS
+    for file in snapshot_files(source):
+        wanted[snapshot / file.relative_to(source)] = file.read_bytes()
+    if snapshot.is_dir():  # files left by a build from other data would join the corpus
+        for stale in sorted(p for p in snapshot.rglob("*") if p.is_file() and p not in wanted):
+            stale.unlink()
+    for path, blob in wanted.items():
+        _write(path, blob)
+
+    rows = [(qid, g["question"]) for qid, g in gold.items()]
+    _write(out / "questions.tsv", sheet_text(rows).encode("utf-8"))
+    split = {qid: g["half"] for qid, g in gold.items()}
+    _write(out / "split.json", _dump_json(split).encode("utf-8"))
+    _write(out / "gold.json", _dump_json(gold).encode("utf-8"))
+    config = overlay(out, out / "questions.tsv")
+    _write(out / "config.yaml", yaml.safe_dump(config, sort_keys=True).encode("utf-8"))
+
+    # Every evidence paper must come back from the pipeline's own reader, dated as written.
+    papers, _ = load_snapshot(snapshot)
+    by_id = {p["arxiv_id"]: p for p in papers}
+    for quote, pid in ids.items():
+        paper = by_id.get(pid)
+        if paper is None or paper["abstract"] != quote or paper_date(paper) != EVIDENCE_DATE:
+            raise SystemExit(f"evidence paper {pid} does not load back from {snapshot}")
+
+    raw_quotes = [q for e in entries for item in rubric_items(e) for q in item["evidence"]]
+    owners: dict[str, set[str]] = {}
+    for qid, g in gold.items():
+        for pid in g["evidence_ids"]:
+            owners.setdefault(pid, set()).add(qid)
+    halves = Counter(split.values())
+    counts = {
+        "entries": len(entries),
+        "questions": len(gold),
+        "items": sum(len(rubric_items(e)) for e in entries),
+        "items_without_evidence": sum(
+            1 for g in gold.values() for r in g["rubrics"] for i in r["items"] if not i["evidence_ids"]
+        ),
+        "quotes": len(raw_quotes),
+        "empty_quotes": sum(1 for q in raw_quotes if not norm(q)),
+        "distinct_quotes": len(ids),
+        "quotes_shared_across_questions": sum(1 for o in owners.values() if len(o) > 1),
+        "snapshot_papers": len(papers),
+        "fit": halves["fit"],
+        "report": halves["report"],
+    }
+    print(
+        f"{counts['entries']} rubric entries, {counts['questions']} distinct questions, "
+        f"{counts['items']} rubric items ({counts['items_without_evidence']} without evidence)"
+    )
+    print(
+        f"{counts['quotes']} evidence quotes, {counts['empty_quotes']} empty, "
+        f"{counts['distinct_quotes']} distinct -> evidence papers "
+        f"({counts['quotes_shared_across_questions']} shared across questions)"
+    )
+    print(f"snapshot: {counts['snapshot_papers']} distinct papers in {snapshot}")
+    print(f"split: fit {counts['fit']}, report {counts['report']}")
+    if min(halves["fit"], halves["report"]) < 0.35 * len(gold):
+        print("warning: the split is badly unbalanced")
+    print(f"wrote {out}/questions.tsv, split.json, gold.json, config.yaml")
+    return counts
+
+
+def half_ids(split: dict[str, str], half: str) -> list[str]:
+    return sorted(q for q, h in split.items() if half == "all" or h == half)
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def run(out: Path, half: str = "all", limit: int | None = None, cores: int = 2) -> int:
+    """Run the pipeline on a half's questions (the first `limit` by id); 0 when it succeeded."""
+    out = Path(out).resolve()
+    split = _read_json(out / "split.json")
+    gold = _read_json(out / "gold.json")
+    qids = half_ids(split, half)[:limit]
+    sheet = out / f"questions_{half}.tsv"
+    _write(sheet, sheet_text([(q, gold[q]["question"]) for q in qids]).encode("utf-8"))
+    config = out / f"config_{half}.yaml"
+    _write(config, yaml.safe_dump(overlay(out, sheet), sort_keys=True).encode("utf-8"))
+    snakemake = REPO / ".venv" / "bin" / "snakemake"
+    if not snakemake.exists():
+        snakemake = Path(shutil.which("snakemake") or "snakemake")
+    cmd = ["nice", "-n", "10", str(snakemake), "--configfile", str(config), "-c", str(cores)]
+    log = out / f"run_{half}.log"
+    print(f"{len(qids)} questions ({half}): {' '.join(cmd)}  (log: {log})", flush=True)
+    with open(log, "wb") as handle:
+        code = subprocess.run(cmd, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT).returncode
+    if code != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+        print("\n".join(tail), file=sys.stderr)
+        print(f"snakemake failed (exit {code}); the whole log is {log}", file=sys.stderr)
+    return code
+
+
+# ---- pure measures ----
+
+
+def recall(evidence: set[str], found: set[str]) -> float | None:
+    return len(evidence & found) / len(evidence) if evidence else None
+
+
+def precision(evidence: set[str], found: set[str]) -> float | None:
+    return len(evidence & found) / len(found) if found else None
+
+
+def rubric_coverage(items: list[dict[str, Any]], cited: set[str]) -> float | None:
+    """Weight of the items with an evidence paper among `cited`, over the weight of the items
+    that have evidence at all; None when no item has any."""
+    answerable = [i for i in items if i["evidence_ids"]]
+    total = sum(i["weight"] for i in answerable)
+    if not answerable or total <= 0:
+        return None
+    covered = sum(i["weight"] for i in answerable if cited.intersection(i["evidence_ids"]))
+    return covered / total
+
+
+def coverage(rubrics: list[dict[str, Any]], cited: set[str]) -> float | None:
+    """A question's coverage: the mean over its rubric entries (None when none is answerable)."""
+    values = [v for r in rubrics if (v := rubric_coverage(r["items"], cited)) is not None]
+    return mean(values) if values else None
+
+
+_REFERENCE = re.compile(r"<https?://arxiv\.org/abs/([^>\s]+)>")
+
+
+def report_references(markdown: str) -> set[str]:
+    """The arXiv ids listed under the report's `## References` heading."""
+    parts = re.split(r"^## References[ \t]*$", markdown, maxsplit=1, flags=re.M)
+    if len(parts) < 2:
+        return set()
+    section = re.split(r"^#{1,6} ", parts[1], maxsplit=1, flags=re.M)[0]
+    return set(_REFERENCE.findall(section))
+
+
+@dataclass
+class Bm25:
+    retriever: Any
+    ids: list[str]
+
+
+def bm25_document(paper: dict[str, Any]) -> str:
+    return f"{paper['title']}. {paper['abstract']}"
+
+
+def bm25_index(papers: list[dict[str, Any]]) -> Bm25:
+    import bm25s
+
+    tokens = bm25s.tokenize(
+        [bm25_document(p) for p in papers], stopwords="en", show_progress=False
+    )
+    retriever = bm25s.BM25()
+    retriever.index(tokens, show_progress=False)
+    return Bm25(retriever, [p["arxiv_id"] for p in papers])
+
+
+def bm25_top(index: Bm25, query: str, k: int = TOP_K) -> list[str]:
+    """The k best-scoring paper ids (score > 0), ties broken on the id for stable output."""
+    import bm25s
+
+    words = bm25s.tokenize([query], stopwords="en", return_ids=False, show_progress=False)[0]
+    if not words:
+        return []
+    scores = index.retriever.get_scores(words)
+    hits = [(-float(scores[i]), index.ids[i]) for i in range(len(index.ids)) if scores[i] > 0]
+    return [pid for _, pid in sorted(hits)[:k]]
+
+
+def load_bm25(out: Path) -> Bm25:
+    papers, _ = load_snapshot(Path(out) / "snapshot")
+    return bm25_index(papers)
+
+
+# ---- evaluation ----
+
+STAGE_FILES = ("raw.parquet", "filtered.parquet", "claims.parquet", "record.json", "report.md")
+
+
+def pipeline_figures(qdir: Path, gold: dict[str, Any]) -> dict[str, Any]:
+    """One question's figures from its result files."""
+    import pyarrow.parquet as pq
+
+    evidence = set(gold["evidence_ids"])
+    raw = set(pq.read_table(qdir / "raw.parquet", columns=["arxiv_id"]).column(0).to_pylist())
+    filtered = pq.read_table(qdir / "filtered.parquet", columns=["arxiv_id", "kept"]).to_pydict()
+    kept = {a for a, k in zip(filtered["arxiv_id"], filtered["kept"], strict=True) if k}
+    claims = pq.read_table(
+        qdir / "claims.parquet", columns=["arxiv_id", "verified", "relevant"]
+    ).to_pydict()
+    verified = {a for a, v in zip(claims["arxiv_id"], claims["verified"], strict=True) if v}
+    cited = report_references((qdir / "report.md").read_text(encoding="utf-8"))
+    review = _read_json(qdir / "record.json")["review"]
+    return {
+        "raw_recall": recall(evidence, raw),
+        "kept_recall": recall(evidence, kept),
+        "kept_precision": precision(evidence, kept),
+        "kept": len(kept),
+        "claims": len(claims["arxiv_id"]),
+        "verified_claims": sum(bool(v) for v in claims["verified"]),
+        "relevant_claims": sum(bool(v) for v in claims["relevant"]),
+        "cited": len(cited),
+        "report_coverage": coverage(gold["rubrics"], cited),
+        "claim_coverage": coverage(gold["rubrics"], verified),
+        "score": float(review["score"]),
+        "verdict": review["verdict"],
+        "policy": review["policy"],
+    }
+
+
+def _mean(rows: list[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return mean(values) if values else None
+
+
+def evaluate(out: Path, half: str = "report", index: Bm25 | None = None) -> dict[str, Any]:
+    """Per-question and overall figures for a half (pipeline figures where results exist)."""
+    out = Path(out).resolve()
+    split = _read_json(out / "split.json")
+    gold = _read_json(out / "gold.json")
+    index = index or load_bm25(out)
+    questions: dict[str, dict[str, Any]] = {}
+    for qid in half_ids(split, half):
+        g = gold[qid]
+        top = bm25_top(index, g["question"])
+        row: dict[str, Any] = {
+            "half": split[qid],
+            "evidence": len(g["evidence_ids"]),
+            "bm25_top": top,
+            "bm25_recall": recall(set(g["evidence_ids"]), set(top)),
+            "bm25_coverage": coverage(g["rubrics"], set(top)),
+            "evaluated": False,
+        }
+        qdir = out / "results" / qid
+        if all((qdir / name).is_file() for name in STAGE_FILES):
+            row.update(pipeline_figures(qdir, g), evaluated=True)
+        questions[qid] = row
+    done = [r for r in questions.values() if r["evaluated"]]
+    overall: dict[str, Any] = {
+        "half": half,
+        "questions": len(questions),
+        "evaluated": len(done),
+        "missing": sorted(q for q, r in questions.items() if not r["evaluated"]),
+        "bm25_coverage": _mean(list(questions.values()), "bm25_coverage"),
+        "bm25_recall": _mean(list(questions.values()), "bm25_recall"),
+        # the baseline on the same questions as the pipeline figures, like for like
+        "bm25_coverage_evaluated": _mean(done, "bm25_coverage"),
+    }
+    if done:
+        scores = [r["score"] for r in done]
+        overall.update(
+            {
+                key: _mean(done, key)
+                for key in (
+                    "raw_recall",
+                    "kept_recall",
+                    "kept_precision",
+                    "kept",
+                    "report_coverage",
+                    "claim_coverage",
+                    "score",
+                )
+            }
+        )
+        overall.update(
+            kept_nothing=sum(1 for r in done if r["kept"] == 0),
+            share_publish_band=sum(s >= PUBLISH_AT for s in scores) / len(scores),
+            share_reject_band=sum(s < REJECT_BELOW for s in scores) / len(scores),
+            verdicts=dict(sorted(Counter(r["verdict"] for r in done).items())),
+            policies=dict(sorted(Counter(r["policy"] for r in done).items())),
+        )
+    return {"overall": overall, "questions": questions}
+
+
+def rounded(obj: Any, digits: int = 4) -> Any:
+    if isinstance(obj, float):
+        return round(obj, digits)
+    if isinstance(obj, dict):
+        return {k: rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [rounded(v, digits) for v in obj]
+    return obj
+
+
+def _fmt(value: Any, width: int, digits: int = 2) -> str:
+    if value is None:
+        return "-".rjust(width)
+    if isinstance(value, float):
+        return f"{value:{width}.{digits}f}"
+    return str(value).rjust(width)
+
+
+def print_table(result: dict[str, Any]) -> None:
+    head = (
+        f"{'question':14} {'half':6} {'#ev':>4} {'raw_r':>5} {'kept_r':>6} {'kept_p':>6} "
+        f"{'#kept':>5} {'rep_cov':>7} {'ver_cov':>7} {'bm25@5':>6} {'score':>5}  verdict"
+    )
+    print(head)
+    for qid, r in result["questions"].items():
+        print(
+            f"{qid:14} {r['half']:6} {r['evidence']:4d} {_fmt(r.get('raw_recall'), 5)} "
+            f"{_fmt(r.get('kept_recall'), 6)} {_fmt(r.get('kept_precision'), 6)} "
+            f"{_fmt(r.get('kept'), 5)} {_fmt(r.get('report_coverage'), 7)} "
+            f"{_fmt(r.get('claim_coverage'), 7)} {_fmt(r['bm25_coverage'], 6)} "
+            f"{_fmt(r.get('score'), 5, 1)}  {r.get('verdict', '(not run)')}"
+        )
+    o = result["overall"]
+    print(
+        f"\n{o['half']} half: {o['questions']} questions, {o['evaluated']} with results"
+        + (f", {len(o['missing'])} not run" if o["missing"] else "")
+    )
+    print(
+        f"BM25 top-{TOP_K} baseline: coverage {_fmt(o['bm25_coverage'], 0, 3)}, evidence recall "
+        f"{_fmt(o['bm25_recall'], 0, 3)} (all {o['questions']}); coverage "
+        f"{_fmt(o['bm25_coverage_evaluated'], 0, 3)} on the {o['evaluated']} run"
+    )
+    if not o["evaluated"]:
+        return
+    print(
+        f"pipeline: evidence recall raw {o['raw_recall']:.3f}, kept {o['kept_recall']:.3f}; "
+        f"kept precision {_fmt(o['kept_precision'], 0, 3)} ({o['kept_nothing']} kept nothing); "
+        f"{o['kept']:.1f} kept papers a question"
+    )
+    print(
+        f"rubric coverage: report {_fmt(o['report_coverage'], 0, 3)}, verified claims "
+        f"{_fmt(o['claim_coverage'], 0, 3)} (BM25@{TOP_K} on the same questions "
+        f"{_fmt(o['bm25_coverage_evaluated'], 0, 3)})"
+    )
+    print(
+        f"tribunal: mean score {o['score']:.2f}; >= {PUBLISH_AT}: {o['share_publish_band']:.0%}, "
+        f"< {REJECT_BELOW}: {o['share_reject_band']:.0%}; verdicts {o['verdicts']}; "
+        f"policies {o['policies']}"
+    )
+
+
+# ---- data for fitting the filter ----
+
+
+def filter_examples(out_dir: str | Path, half: str = "fit") -> list[dict[str, Any]]:
+    """Every (question, distinct paper of filtered.parquet) of a half that has results: its
+    question_id, arxiv_id, tfidf_score and every other numeric `*_score` column, and
+    is_evidence (the paper is an evidence paper of that question)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = Path(out_dir)
+    split = _read_json(out / "split.json")
+    gold = _read_json(out / "gold.json")
+    examples = []
+    for qid in half_ids(split, half):
+        path = out / "results" / qid / "filtered.parquet"
+        if not path.is_file():
+            continue
+        table = pq.read_table(path)
+        scores = [
+            f.name
+            for f in table.schema
+            if f.name.endswith("_score")
+            and (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
+        ]
+        columns = table.select(["arxiv_id", *scores]).to_pydict()
+        evidence = set(gold[qid]["evidence_ids"])
+        seen: set[str] = set()
+        for i, pid in enumerate(columns["arxiv_id"]):
+            if pid in seen:
+                continue
+            seen.add(pid)
+            row = {"question_id": qid, "arxiv_id": pid}
+            row.update({name: columns[name][i] for name in scores})
+            row["is_evidence"] = pid in evidence
+            examples.append(row)
+    return examples
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_build = sub.add_parser("build", help="write the snapshot, sheet, split, gold and overlay")
+    p_build.add_argument("--out", required=True, type=Path)
+    p_build.add_argument("--data", default=DEFAULT_DATA, type=Path)
+    p_run = sub.add_parser("run", help="run the pipeline on a half")
+    p_run.add_argument("--out", required=True, type=Path)
+    p_run.add_argument("--half", choices=(*HALVES, "all"), default="all")
+    p_run.add_argument("--limit", type=int, default=None)
+    p_run.add_argument("--cores", type=int, default=2)
+    p_eval = sub.add_parser("evaluate", help="score the results of a half")
+    p_eval.add_argument("--out", required=True, type=Path)
+    p_eval.add_argument("--half", choices=(*HALVES, "all"), default="report")
+    p_eval.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        build(args.out, args.data)
+        return 0
+    if args.command == "run":
+        return 1 if run(args.out, args.half, args.limit, args.cores) else 0
+    result = evaluate(args.out, args.half)
+    print_table(result)
+    if args.json:
+        args.json.write_text(
+            json.dumps(rounded(result), sort_keys=True, indent=1, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
