@@ -19,13 +19,16 @@ measures, per question and as means over the questions of a half:
   < 5;
 - a baseline: BM25 (`bm25s`, its own tokenizer, English stop words) over the same snapshot,
   title + ". " + abstract per paper, the question as the query, top 5: its coverage, computed
-  the same way, and its evidence recall in the top 5.
+  the same way, and its evidence recall in the top 5; and, for questions with results, its
+  coverage when given as many papers as the pipeline kept (the report cites every kept paper,
+  so that is the like-for-like figure; a question that kept nothing gets 0).
 
 Questions are split in two halves by a salted sha256 of the question text: `fit` (to tune the
 filter on, see `filter_examples`) and `report` (to report figures on, untouched by tuning).
 
     .venv/bin/python benchmarks/answer_quality.py build --out /tmp/aq [--data ../shared/data]
-    .venv/bin/python benchmarks/answer_quality.py run --out /tmp/aq --half all [--limit N] [--cores 2]
+    .venv/bin/python benchmarks/answer_quality.py run --out /tmp/aq --half all [--limit N] \\
+        [--cores 2] [--workdir DIR]
     .venv/bin/python benchmarks/answer_quality.py evaluate --out /tmp/aq --half report \\
         --json benchmarks/answer_quality.json
 
@@ -258,7 +261,11 @@ def build(out: Path, data: Path = DEFAULT_DATA) -> dict[str, Any]:
         "questions": len(gold),
         "items": sum(len(rubric_items(e)) for e in entries),
         "items_without_evidence": sum(
-            1 for g in gold.values() for r in g["rubrics"] for i in r["items"] if not i["evidence_ids"]
+            1
+            for g in gold.values()
+            for r in g["rubrics"]
+            for i in r["items"]
+            if not i["evidence_ids"]
         ),
         "quotes": len(raw_quotes),
         "empty_quotes": sum(1 for q in raw_quotes if not norm(q)),
@@ -293,8 +300,17 @@ def _read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def run(out: Path, half: str = "all", limit: int | None = None, cores: int = 2) -> int:
-    """Run the pipeline on a half's questions (the first `limit` by id); 0 when it succeeded."""
+def run(
+    out: Path,
+    half: str = "all",
+    limit: int | None = None,
+    cores: int = 2,
+    workdir: Path | None = None,
+) -> int:
+    """Run the pipeline on a half's questions (the first `limit` by id); 0 when it succeeded.
+
+    From the repository root by default; with `workdir`, in that working directory instead (with
+    a copy of config/config.yaml as the base), since the root admits one run at a time."""
     out = Path(out).resolve()
     split = _read_json(out / "split.json")
     gold = _read_json(out / "gold.json")
@@ -307,10 +323,18 @@ def run(out: Path, half: str = "all", limit: int | None = None, cores: int = 2) 
     if not snakemake.exists():
         snakemake = Path(shutil.which("snakemake") or "snakemake")
     cmd = ["nice", "-n", "10", str(snakemake), "--configfile", str(config), "-c", str(cores)]
+    cwd = REPO
+    if workdir is not None:
+        cwd = Path(workdir).resolve()
+        _write(cwd / "config" / "config.yaml", (REPO / "config" / "config.yaml").read_bytes())
+        cmd += [
+            "--snakefile", str(REPO / "Snakefile"), "--directory", str(cwd),
+            "--workflow-profile", str(REPO / "profiles" / "default"),
+        ]  # fmt: skip
     log = out / f"run_{half}.log"
     print(f"{len(qids)} questions ({half}): {' '.join(cmd)}  (log: {log})", flush=True)
     with open(log, "wb") as handle:
-        code = subprocess.run(cmd, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT).returncode
+        code = subprocess.run(cmd, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT).returncode
     if code != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
         print("\n".join(tail), file=sys.stderr)
@@ -371,9 +395,7 @@ def bm25_document(paper: dict[str, Any]) -> str:
 def bm25_index(papers: list[dict[str, Any]]) -> Bm25:
     import bm25s
 
-    tokens = bm25s.tokenize(
-        [bm25_document(p) for p in papers], stopwords="en", show_progress=False
-    )
+    tokens = bm25s.tokenize([bm25_document(p) for p in papers], stopwords="en", show_progress=False)
     retriever = bm25s.BM25()
     retriever.index(tokens, show_progress=False)
     return Bm25(retriever, [p["arxiv_id"] for p in papers])
@@ -458,6 +480,9 @@ def evaluate(out: Path, half: str = "report", index: Bm25 | None = None) -> dict
         qdir = out / "results" / qid
         if all((qdir / name).is_file() for name in STAGE_FILES):
             row.update(pipeline_figures(qdir, g), evaluated=True)
+            # the report cites every kept paper: BM25 given as many is the like-for-like baseline
+            same = set(bm25_top(index, g["question"], k=row["kept"])) if row["kept"] else set()
+            row["bm25_kept_coverage"] = coverage(g["rubrics"], same)
         questions[qid] = row
     done = [r for r in questions.values() if r["evaluated"]]
     overall: dict[str, Any] = {
@@ -483,6 +508,7 @@ def evaluate(out: Path, half: str = "report", index: Bm25 | None = None) -> dict
                     "report_coverage",
                     "claim_coverage",
                     "score",
+                    "bm25_kept_coverage",
                 )
             }
         )
@@ -547,8 +573,9 @@ def print_table(result: dict[str, Any]) -> None:
     )
     print(
         f"rubric coverage: report {_fmt(o['report_coverage'], 0, 3)}, verified claims "
-        f"{_fmt(o['claim_coverage'], 0, 3)} (BM25@{TOP_K} on the same questions "
-        f"{_fmt(o['bm25_coverage_evaluated'], 0, 3)})"
+        f"{_fmt(o['claim_coverage'], 0, 3)}; BM25 on the same questions: top {TOP_K} "
+        f"{_fmt(o['bm25_coverage_evaluated'], 0, 3)}, top #kept "
+        f"{_fmt(o['bm25_kept_coverage'], 0, 3)}"
     )
     print(
         f"tribunal: mean score {o['score']:.2f}; >= {PUBLISH_AT}: {o['share_publish_band']:.0%}, "
@@ -607,6 +634,9 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--half", choices=(*HALVES, "all"), default="all")
     p_run.add_argument("--limit", type=int, default=None)
     p_run.add_argument("--cores", type=int, default=2)
+    p_run.add_argument(
+        "--workdir", type=Path, default=None, help="run there instead of the repository root"
+    )
     p_eval = sub.add_parser("evaluate", help="score the results of a half")
     p_eval.add_argument("--out", required=True, type=Path)
     p_eval.add_argument("--half", choices=(*HALVES, "all"), default="report")
@@ -616,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
         build(args.out, args.data)
         return 0
     if args.command == "run":
-        return 1 if run(args.out, args.half, args.limit, args.cores) else 0
+        return 1 if run(args.out, args.half, args.limit, args.cores, args.workdir) else 0
     result = evaluate(args.out, args.half)
     print_table(result)
     if args.json:

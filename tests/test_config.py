@@ -165,7 +165,7 @@ def test_more_config_mistakes(tmp_path):
         check(config)
     config = base(tmp_path)
     config["filter"] = 0.3
-    with pytest.raises(ConfigError, match="mapping with keys: threshold"):
+    with pytest.raises(ConfigError, match="mapping with keys: semantic_threshold, threshold"):
         check(config)
     with pytest.raises(ConfigError, match="search.contact"):
         check(base(tmp_path, contact="naïve\n"))

@@ -13,8 +13,10 @@ from conftest import REPO
 from sovereign import schemas
 from sovereign.embed import QUESTION_ITEM, embedding_rows, vectors
 from sovereign.embedders import HashingEmbedder, WordLlamaEmbedder
-from sovereign.errors import InputFileError
+from sovereign.errors import ConfigError, InputFileError
+from sovereign.minilm import MiniLMEmbedder
 from sovereign.parquet_io import to_table
+from sovereign.vector_cache import CachedEmbedder
 
 TEXTS = [
     "Sparse mixture-of-experts routing sends each token to its top-k experts.",
@@ -25,7 +27,9 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(params=[WordLlamaEmbedder, HashingEmbedder], ids=lambda c: c.backend)
+@pytest.fixture(
+    params=[MiniLMEmbedder, WordLlamaEmbedder, HashingEmbedder], ids=lambda c: c.backend
+)
 def embedder(request):
     return request.param()
 
@@ -60,9 +64,11 @@ def test_same_bytes_in_another_process_with_another_hash_seed():
     code = (
         "import sys; sys.path.insert(0, 'src');"
         "from sovereign.embedders import WordLlamaEmbedder, HashingEmbedder;"
+        "from sovereign.minilm import MiniLMEmbedder;"
         f"texts = {TEXTS!r};"
         "sys.stdout.buffer.write(WordLlamaEmbedder().embed(texts, 'passage').tobytes()"
-        " + HashingEmbedder().embed(texts, 'passage').tobytes())"
+        " + HashingEmbedder().embed(texts, 'passage').tobytes()"
+        " + MiniLMEmbedder(threads=1).embed(texts, 'passage').tobytes())"
     )
     outs = [
         subprocess.run(
@@ -77,6 +83,7 @@ def test_same_bytes_in_another_process_with_another_hash_seed():
     here = (
         WordLlamaEmbedder().embed(TEXTS, "passage").tobytes()
         + HashingEmbedder().embed(TEXTS, "passage").tobytes()
+        + MiniLMEmbedder(threads=2).embed(TEXTS, "passage").tobytes()
     )
     assert outs[0] == outs[1] == here
 
@@ -97,6 +104,9 @@ def _filtered(papers):
                 "best_rank": i,
                 "query_hits": 1,
                 "tfidf_score": 0.5 if kept else 0.0,
+                "tfidf_pass": kept,
+                "semantic_score": 0.0,
+                "semantic_pass": False,
                 "kept": kept,
             }
         )
@@ -129,3 +139,78 @@ def test_vectors_of_two_embedders_are_never_mixed():
     rows += embedding_rows("q", "routing?", filtered, WordLlamaEmbedder())[1:]
     with pytest.raises(InputFileError, match="2 embedders"):
         vectors(pa.Table.from_pylist(rows, schema=schemas.EMBEDDINGS), "e.parquet")
+
+
+def test_minilm_is_the_pretrained_sentence_encoder():
+    """A paraphrase with no word in common is near, an unrelated text is not; the vector is
+    384-d; truncation at 256 tokens makes a long text's tail irrelevant."""
+    m = MiniLMEmbedder()
+    q, para, other = m.embed(
+        [
+            "How fast do transformers run on phones?",
+            "Latency of attention networks on mobile devices is measured.",
+            "Protein folding structures are predicted from amino-acid sequences.",
+        ],
+        "query",
+    )
+    assert m.dimension == 384 and q.shape == (384,)
+    assert q @ para > 0.2 and q @ para > q @ other + 0.2
+    long = "word " * 300
+    assert m.embed([long], "passage").tobytes() == m.embed([long + "tail"], "passage").tobytes()
+
+
+def test_minilm_refuses_a_tampered_tokenizer(tmp_path, monkeypatch):
+    from sovereign import minilm
+
+    fake = tmp_path / "tokenizer.json"
+    fake.write_bytes(minilm.TOKENIZER_FILE.read_bytes().replace(b'"[UNK]"', b'"[UNX]"', 1))
+    monkeypatch.setattr(minilm, "TOKENIZER_FILE", fake)
+    minilm._parts.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="sha256 differs"):
+            MiniLMEmbedder()
+    finally:
+        minilm._parts.cache_clear()
+
+
+class _Counting:
+    backend = "hashing"
+    model = "counting/test"
+    dimension = 256
+
+    def __init__(self):
+        self.inner, self.calls = HashingEmbedder(), []
+
+    def embed(self, texts, role):
+        self.calls.append(list(texts))
+        return self.inner.embed(texts, role)
+
+
+def test_the_cache_embeds_a_text_once_and_gives_the_same_bytes(tmp_path):
+    inner = _Counting()
+    cached = CachedEmbedder(inner, tmp_path)
+    first = cached.embed(TEXTS + TEXTS[:1], "passage")
+    assert inner.calls == [TEXTS]  # the repeated text is embedded once
+    again = CachedEmbedder(_Counting(), tmp_path)
+    second = again.embed(TEXTS[::-1], "passage")[::-1]
+    assert again.inner.calls == [] and again.hits == len(TEXTS)
+    assert second.tobytes() == first[: len(TEXTS)].tobytes() == inner.inner.embed(
+        TEXTS, "passage"
+    ).tobytes()
+    # The role is part of the address (e5-style models embed a query differently).
+    CachedEmbedder(again.inner, tmp_path).embed(TEXTS[:1], "query")
+    assert again.inner.calls == [TEXTS[:1]]
+
+
+def test_a_damaged_cache_entry_is_recomputed_not_used(tmp_path):
+    inner = _Counting()
+    CachedEmbedder(inner, tmp_path).embed(TEXTS[:2], "passage")
+    files = sorted(tmp_path.rglob("*.f32"))
+    assert len(files) == 2
+    files[0].write_bytes(files[0].read_bytes()[:-1] + b"x")  # a flipped byte
+    files[1].write_bytes(b"")  # a truncated file
+    fresh = _Counting()
+    out = CachedEmbedder(fresh, tmp_path).embed(TEXTS[:2], "passage")
+    assert sorted(map(len, fresh.calls)) == [2]
+    assert out.tobytes() == HashingEmbedder().embed(TEXTS[:2], "passage").tobytes()
+    assert all(len(f.read_bytes()) == 256 * 4 + 32 for f in files)  # rewritten whole

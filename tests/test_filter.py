@@ -59,12 +59,21 @@ HITS = [
     ),
     hit(2, 3, "2501.3", "Expert load balancing", "Balancing experts in mixture-of-experts."),
     hit(3, 1, "2501.4", "Stop words only", ""),
+    # Answers the question in other words: no bigram and almost no word in common.
+    hit(
+        3,
+        2,
+        "2501.5",
+        "Sending each token to a few specialists",
+        "Letting every token pick two of many feed-forward sub-networks changes how well the "
+        "sparse transformer predicts.",
+    ),
 ]
 
 
 def test_duplicates_collapse_with_hit_counts():
     papers = deduplicate(to_table(HITS, schemas.RAW))
-    assert [p["arxiv_id"] for p in papers] == ["2501.1", "2501.2", "2501.3", "2501.4"]
+    assert [p["arxiv_id"] for p in papers] == ["2501.1", "2501.2", "2501.3", "2501.4", "2501.5"]
     first = papers[0]
     assert first["query_hits"] == 2 and first["best_rank"] == 1 and first["first_query_index"] == 0
 
@@ -74,6 +83,30 @@ def test_relevant_papers_are_kept_and_unrelated_ones_are_not():
     assert rows["2501.1"]["kept"] and rows["2501.1"]["tfidf_score"] > 0.3
     assert not rows["2501.2"]["kept"] and rows["2501.2"]["tfidf_score"] == 0.0
     assert all(0.0 <= r["tfidf_score"] <= 1.0 + 1e-12 for r in rows.values())
+
+
+def test_a_paraphrase_is_kept_by_meaning_and_both_signals_are_recorded():
+    rows = {r["arxiv_id"]: r for r in filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15)}
+    para, off = rows["2501.5"], rows["2501.2"]
+    assert not para["tfidf_pass"] and para["tfidf_score"] < 0.05
+    assert para["semantic_score"] > off["semantic_score"] + 0.2
+    semantic = (para["semantic_score"] + off["semantic_score"]) / 2
+    rows = {
+        r["arxiv_id"]: r
+        for r in filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15, semantic=semantic)
+    }
+    assert rows["2501.5"]["kept"] and rows["2501.5"]["semantic_pass"]
+    assert not rows["2501.2"]["kept"] and not rows["2501.2"]["semantic_pass"]
+    for r in rows.values():
+        assert r["tfidf_pass"] == (r["tfidf_score"] >= 0.15)
+        assert r["kept"] == (r["tfidf_pass"] or r["semantic_pass"])
+
+
+def test_the_fitted_threshold_is_the_default():
+    from sovereign.filter import load_filter_model, semantic_threshold
+
+    assert semantic_threshold(None) == load_filter_model().semantic_threshold
+    assert semantic_threshold(0.3) == 0.3
 
 
 def test_threshold_is_inclusive():
@@ -109,7 +142,7 @@ def test_filtered_schema_round_trip(tmp_path):
     rows = filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15)
     table = write_table(rows, schemas.FILTERED, tmp_path / "f.parquet", schemas.FILTERED_SORT)
     assert table.schema.equals(schemas.FILTERED)
-    assert isinstance(table, pa.Table) and table.num_rows == 4
+    assert isinstance(table, pa.Table) and table.num_rows == 5
 
 
 def test_pair_cosine_equals_scikit_learn_fitted_on_the_pair():

@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 
 from .embedders import Embedder, cosine
+from .embedders import encoder as default_encoder
 from .model_files import load_model_file
 from .schemas import PAPER_COLUMNS
 from .stopwords import ENGLISH
@@ -154,12 +155,15 @@ def filter_papers(
     question: str,
     raw: pa.Table,
     threshold: float,
-    encoder: Embedder,
-    semantic: float,
+    encoder: Embedder | None = None,
+    semantic: float | None = None,
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[dict[str, Any]]:
     """Filtered-stage rows: every de-duplicated paper with both scores, both passes and `kept`
-    (tfidf_score >= threshold, or semantic_score >= semantic)."""
+    (tfidf_score >= threshold, or semantic_score >= semantic; by default the pipeline's encoder
+    and the fitted threshold)."""
+    encoder = encoder or default_encoder()
+    semantic = semantic_threshold(semantic)
     papers = deduplicate(raw)
     documents = [document(p) for p in papers]
     lexical = tfidf_scores(question, documents)

@@ -49,6 +49,8 @@ class MiniLMEmbedder:
         check_role(role)
         out = np.zeros((len(texts), self.DIM), dtype=np.float32)
         for i, text in enumerate(texts):
+            if not text.strip():
+                continue  # no words, no direction (as the other embedders): a zero vector
             encoding = self._tokenizer.encode(text)
             ids = np.asarray([encoding.ids], dtype=np.int64)
             mask = np.asarray([encoding.attention_mask], dtype=np.int64)
