@@ -275,8 +275,7 @@ def test_evaluate_and_filter_examples_on_hand_made_results(data, tmp_path):
     gold = json.loads((out / "gold.json").read_text())
     qid = aq.question_id(Q2)
     half = aq.half_of(Q2)
-    c, d = gold[qid]["rubrics"][0]["items"][0]["evidence_ids"][0], None
-    d = gold[qid]["rubrics"][0]["items"][1]["evidence_ids"][0]
+    (c,), (d,) = (item["evidence_ids"] for item in gold[qid]["rubrics"][0]["items"])
     _write_results(out, qid, [c, d])
 
     result = aq.evaluate(out, "all")
