@@ -623,6 +623,75 @@ def filter_examples(out_dir: str | Path, half: str = "fit") -> list[dict[str, An
     return examples
 
 
+# ---- fitting the filter's semantic threshold (fit half only) ----
+
+TFIDF_THRESHOLD = 0.15  # the seeds' rule, kept as it is
+SEMANTIC_GRID = [round(0.2 + 0.005 * i, 3) for i in range(121)]  # 0.200 ... 0.800
+
+
+def keeps(row: dict[str, Any], semantic: float) -> bool:
+    return row["tfidf_score"] >= TFIDF_THRESHOLD or row["semantic_score"] >= semantic
+
+
+def keep_figures(examples: list[dict[str, Any]], semantic: float) -> dict[str, float]:
+    """Per-question means of kept recall, precision and F1 under the rule `tfidf >= 0.15 or
+    semantic >= t` (a question keeping nothing has precision 0 and F1 0 here: a threshold that
+    keeps nothing must not look precise), and the mean number kept."""
+    by_q: dict[str, list[dict[str, Any]]] = {}
+    for e in examples:
+        by_q.setdefault(e["question_id"], []).append(e)
+    recalls, precisions, f1s, kept_counts = [], [], [], []
+    for rows in by_q.values():
+        kept = [r for r in rows if keeps(r, semantic)]
+        evidence = sum(r["is_evidence"] for r in rows)
+        hits = sum(r["is_evidence"] for r in kept)
+        r_ = hits / evidence if evidence else 0.0
+        p_ = hits / len(kept) if kept else 0.0
+        recalls.append(r_)
+        precisions.append(p_)
+        f1s.append(2 * p_ * r_ / (p_ + r_) if p_ + r_ else 0.0)
+        kept_counts.append(len(kept))
+    return {
+        "questions": len(by_q),
+        "recall_among_hits": mean(recalls),
+        "precision": mean(precisions),
+        "f1": mean(f1s),
+        "kept": mean(kept_counts),
+    }
+
+
+def fit_filter(out: Path, write_model: bool = False) -> dict[str, Any]:
+    """The semantic threshold with the best mean F1 on the fit half (ties: the higher, which
+    keeps less), and its figures on both halves. Recall here is among the papers the search
+    returned (the filter cannot keep what search missed); `evaluate` reports it over all."""
+    fit, report = filter_examples(out, "fit"), filter_examples(out, "report")
+    if not fit:
+        raise SystemExit(f"no filtered.parquet of the fit half under {out}/results: run it first")
+    best = max(SEMANTIC_GRID, key=lambda t: (round(keep_figures(fit, t)["f1"], 9), t))
+    result = {
+        "encoder": "sentence-transformers/all-MiniLM-L6-v2@onnx-int8",
+        "semantic_threshold": best,
+        "measurement": {
+            "benchmark": "benchmarks/answer_quality.py (ScholarQA-CS evidence quotes among "
+            "arxiv_cs_daily distractors)",
+            "rule": f"kept = tfidf_score >= {TFIDF_THRESHOLD} or semantic_score >= threshold",
+            "fit": "the grid 0.200..0.800 (step 0.005), best mean per-question F1 of kept "
+            "evidence papers among the search's hits, fit half only",
+            "split": f'sha256("{SPLIT_SALT}" + question) % 2 == 0 -> fit, else report',
+            "fit_half": rounded(keep_figures(fit, best)),
+            "report_half": rounded(keep_figures(report, best)) if report else None,
+            "tfidf_alone_fit_half": rounded(keep_figures(fit, 2.0)),
+            "tfidf_alone_report_half": rounded(keep_figures(report, 2.0)) if report else None,
+        },
+    }
+    print(json.dumps(result, indent=1, sort_keys=True))
+    if write_model:
+        path = REPO / "src" / "sovereign" / "models" / "filter.json"
+        path.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote {path}")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -641,7 +710,13 @@ def main(argv: list[str] | None = None) -> int:
     p_eval.add_argument("--out", required=True, type=Path)
     p_eval.add_argument("--half", choices=(*HALVES, "all"), default="report")
     p_eval.add_argument("--json", type=Path, default=None)
+    p_fit = sub.add_parser("fit-filter", help="fit the filter's semantic threshold on the fit half")
+    p_fit.add_argument("--out", required=True, type=Path)
+    p_fit.add_argument("--write-model", action="store_true", help="write models/filter.json")
     args = parser.parse_args(argv)
+    if args.command == "fit-filter":
+        fit_filter(args.out, args.write_model)
+        return 0
     if args.command == "build":
         build(args.out, args.data)
         return 0

@@ -8,6 +8,7 @@ from sovereign.codedeps import code_digest, script_code
 from sovereign.config import load_yaml, read_questions, validate_config
 from sovereign.corrections import correction_files
 from sovereign.errors import SovereignError
+from sovereign.filter_model import semantic_threshold
 from sovereign.leftovers import gaps, remove_orphans
 from sovereign.runlock import clear_stale_locks, hold_run, run_in_progress
 from sovereign.snapshot_files import INDEX_FILES, index_dir, snapshot_files
@@ -121,6 +122,8 @@ MODEL_FILES = sorted(
     str(p) for p in (Path(workflow.basedir) / "src/sovereign/models").glob("*.json")
 )
 FILTER_MODEL = f"{workflow.basedir}/src/sovereign/models/filter.json"
+# The filter's semantic threshold as configured, or the fitted one (a refit reruns the filter).
+SEMANTIC_THRESHOLD = semantic_threshold(config["filter"]["semantic_threshold"])
 
 
 wildcard_constraints:
@@ -197,7 +200,10 @@ def get_review_params():
         review["llm"] = {k: v for k, v in llm.items() if k not in _TRANSPORT}
     return {
         "review": review,
-        "filter": {"threshold": config["filter"]["threshold"]},
+        "filter": {
+            "threshold": config["filter"]["threshold"],
+            "semantic_threshold": SEMANTIC_THRESHOLD,
+        },
     }
 
 
@@ -214,6 +220,7 @@ def get_record_params():
         "quarantine_below": config["record"]["quarantine_below"],
         "publish_at": config["review"]["publish_at"],
         "filter_threshold": config["filter"]["threshold"],
+        "semantic_threshold": SEMANTIC_THRESHOLD,
     }
 
 

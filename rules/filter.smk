@@ -20,7 +20,7 @@ rule filter:
         code=code("filter"),
         question=get_question_text,
         threshold=config["filter"]["threshold"],
-        semantic_threshold=config["filter"]["semantic_threshold"],
+        semantic_threshold=SEMANTIC_THRESHOLD,
         cache=config["cache"],
     script:
         "../scripts/filter.py"

@@ -5,7 +5,8 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 from sovereign import entry, schemas
 from sovereign.embed import encoder_for
 from sovereign.errors import InputFileError
-from sovereign.filter import MODEL_FILE, filter_papers, load_filter_model, semantic_threshold
+from sovereign.filter import filter_papers
+from sovereign.filter_model import MODEL_FILE, load_filter_model, semantic_threshold
 from sovereign.parquet_io import read_table, write_table
 
 
@@ -19,9 +20,7 @@ def stage(smk, log):
             "restore it from the repository (git checkout -- src/sovereign/models/filter.json)",
         )
     semantic = semantic_threshold(smk.params.semantic_threshold)
-    rows = filter_papers(
-        smk.params.question, raw, smk.params.threshold, encoder, semantic, log
-    )
+    rows = filter_papers(smk.params.question, raw, smk.params.threshold, encoder, semantic, log)
     write_table(rows, schemas.FILTERED, smk.output.filtered, schemas.FILTERED_SORT)
     kept = sum(r["kept"] for r in rows)
     lexical = sum(r["tfidf_pass"] for r in rows)

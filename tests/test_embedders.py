@@ -194,9 +194,11 @@ def test_the_cache_embeds_a_text_once_and_gives_the_same_bytes(tmp_path):
     again = CachedEmbedder(_Counting(), tmp_path)
     second = again.embed(TEXTS[::-1], "passage")[::-1]
     assert again.inner.calls == [] and again.hits == len(TEXTS)
-    assert second.tobytes() == first[: len(TEXTS)].tobytes() == inner.inner.embed(
-        TEXTS, "passage"
-    ).tobytes()
+    assert (
+        second.tobytes()
+        == first[: len(TEXTS)].tobytes()
+        == inner.inner.embed(TEXTS, "passage").tobytes()
+    )
     # The role is part of the address (e5-style models embed a query differently).
     CachedEmbedder(again.inner, tmp_path).embed(TEXTS[:1], "query")
     assert again.inner.calls == [TEXTS[:1]]

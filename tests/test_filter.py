@@ -103,7 +103,7 @@ def test_a_paraphrase_is_kept_by_meaning_and_both_signals_are_recorded():
 
 
 def test_the_fitted_threshold_is_the_default():
-    from sovereign.filter import load_filter_model, semantic_threshold
+    from sovereign.filter_model import load_filter_model, semantic_threshold
 
     assert semantic_threshold(None) == load_filter_model().semantic_threshold
     assert semantic_threshold(0.3) == 0.3

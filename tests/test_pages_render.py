@@ -42,6 +42,7 @@ SETTINGS = {
     "quarantine_below": 5.0,
     "publish_at": 6.5,
     "filter_threshold": 0.15,
+    "semantic_threshold": 0.42,
     "methods": {},
 }
 S1 = (
@@ -72,6 +73,9 @@ def _paper(aid: str, title: str, abstract: str, score: float, kept: bool, author
         "published": "2024-01-15T00:00:00Z",
         "links": [f"http://arxiv.org/abs/{aid}v1"],  # never rendered: links are built from ids
         "tfidf_score": score,
+        "tfidf_pass": kept and score >= 0.15,
+        "semantic_score": 0.6 if kept else 0.2,
+        "semantic_pass": kept and score < 0.15,
         "kept": kept,
     }
 
@@ -137,7 +141,7 @@ def inputs(
         papers = [p1, p2, p3]
         claims = [_claim(p1, S1, 1, False, 0.05, 0.06), _claim(p2, S2, 1, False, 0.04, 0.05)]
     else:
-        papers = [p3, dict(p2, kept=False, tfidf_score=0.1)]
+        papers = [p3, dict(p2, kept=False, tfidf_score=0.1, tfidf_pass=False, semantic_pass=False)]
         claims = []
     if ungrounded:
         claims = [dict(c, grounded=False, verified=False, confidence=0.0) for c in claims]
@@ -280,16 +284,20 @@ def test_title_and_header(pages):
     assert "L2, Source-grounded claims" in page
 
 
-def test_four_inline_figures_with_captions(pages):
+def test_five_inline_figures_with_captions(pages):
     for name in ("good", "weak", "none", "verified"):
         page = pages[name]
-        assert page.count("<svg ") == 4 and page.count("</svg>") == 4
-        assert page.count("<figure>") == 4 and page.count("<figcaption>") == 4
-        for prefix in ("fig-funnel", "fig-scores", "fig-confidence", "fig-tribunal"):
+        assert page.count("<svg ") == 5 and page.count("</svg>") == 5
+        assert page.count("<figure>") == 5 and page.count("<figcaption>") == 5
+        prefixes = ("fig-funnel", "fig-scores", "fig-semantic", "fig-confidence", "fig-tribunal")
+        for prefix in prefixes:
             assert f'aria-labelledby="{prefix}-title"' in page
     figures = re.findall(r"<figure>(.*?)</figure>", pages["good"], re.S)
     assert all("<svg " in f and f.index("<svg ") < f.index("<figcaption>") for f in figures)
     assert "threshold 0.15" in figures[1] and "threshold 0.15" in figures[0]
+    # Both signals, so a reader sees why each paper was kept or dropped.
+    assert "semantic threshold 0.42" in figures[0] and "threshold 0.42" in figures[2]
+    assert "semantic score (encoder cosine)" in figures[2]
 
 
 def test_self_contained_nothing_to_fetch(pages):
@@ -418,7 +426,7 @@ def test_failed_question_renders_every_empty_case(pages):
     record = build(kind="none")[0]
     record["review"]["rounds"] = []
     empty = record_page(record, [], [], [], "")
-    assert empty.count("<svg ") == 4
+    assert empty.count("<svg ") == 5
     assert "No abstract was supplied" in empty
     assert "No tribunal findings were supplied" in empty
 
@@ -773,6 +781,6 @@ def test_pages_open_offline_in_chromium(tmp_path, pages):
         assert report.console_errors == []
         assert report.requests == [path.resolve().as_uri()]  # the page itself, nothing else
         svgs, width, h2 = report.value
-        assert svgs == (0 if name == "index" else 4)
+        assert svgs == (0 if name == "index" else 5)
         assert width <= 420  # no sideways scrolling of the page on a narrow screen
         assert h2 == (0 if name == "index" else len(SECTIONS))

@@ -49,6 +49,7 @@ def paper(aid, title, sentences, *, kept=True, tfidf=0.4):
         "abstract": " ".join(sentences),
         "kept": kept,
         "tfidf_score": tfidf,
+        "semantic_score": 0.6 if kept else 0.2,
     }
 
 

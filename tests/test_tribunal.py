@@ -68,6 +68,7 @@ def paper(aid, title, sentences, *, kept=True, tfidf=0.4):
         "abstract": " ".join(sentences),
         "kept": kept,
         "tfidf_score": tfidf,
+        "semantic_score": 0.6 if kept else 0.2,
     }
 
 
@@ -311,7 +312,11 @@ def test_clean_synthesis_scores_ten_and_publishes_without_revision():
 
 
 def test_no_kept_paper_is_fatal_capped_unrevised_and_escalated():
-    papers = [dict(PA, kept=False, tfidf_score=0.12), dict(PB, kept=False, tfidf_score=0.14), PC]
+    papers = [
+        dict(PA, kept=False, tfidf_score=0.12, semantic_score=0.31),
+        dict(PB, kept=False, tfidf_score=0.14, semantic_score=0.35),
+        dict(PC, semantic_score=0.1),
+    ]
     ev = evidence(papers, good_claims())
     s = Settings()
     out = run_tribunal(ev, s)
@@ -323,7 +328,7 @@ def test_no_kept_paper_is_fatal_capped_unrevised_and_escalated():
     fatal = finding(sk, "no_sources")
     assert fatal.severity == "fatal"
     assert fatal.evidence == (B, A, C)  # the best-scored papers first
-    assert "0.15" in fatal.finding and "0.140" in fatal.finding
+    assert "0.15" in fatal.finding and "0.140" in fatal.finding and "0.350" in fatal.finding
     # The other roles still score (claims cite papers that are not kept) ...
     assert weighted_mean(only.reviews, s) > s.fatal_cap
     # ... but a fatal finding caps the overall score.

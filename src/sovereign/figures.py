@@ -405,8 +405,10 @@ def score_histogram(
     x_max: float | None = None,
     *,
     prefix: str | None = None,
+    axis: str = "TF-IDF score",
 ) -> str:
-    """How the candidate papers' TF-IDF relevance scores are spread, and where the cut fell.
+    """How the candidate papers' relevance scores (TF-IDF by default; `axis` names the score)
+    are spread, and where the cut fell.
 
     `bins` equal-width bins over [0, x_max] (by default 10% above the larger of the top score and
     the threshold, rounded up to 0.05). Each bin's bar stacks the papers that were kept (blue,
@@ -496,7 +498,7 @@ def score_histogram(
             )
         )
 
-    parts += _x_axis(_PLOT_Y1, x_of, _ticks(top, 10), "TF-IDF score", _PLOT_X0, x1)
+    parts += _x_axis(_PLOT_Y1, x_of, _ticks(top, 10), axis, _PLOT_X0, x1)
     label = f"threshold {_trim(threshold)}"
     if tx is not None:
         parts.append(

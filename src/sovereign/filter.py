@@ -19,14 +19,10 @@ passes and `kept`, so the funnel can be drawn and every drop explained.
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,7 +30,7 @@ import pyarrow as pa
 
 from .embedders import Embedder, cosine
 from .embedders import encoder as default_encoder
-from .model_files import load_model_file
+from .filter_model import semantic_threshold
 from .schemas import PAPER_COLUMNS
 from .stopwords import ENGLISH
 from .text import fold
@@ -109,38 +105,6 @@ def tfidf_scores(question: str, documents: list[str]) -> np.ndarray:
     """TF-IDF cosine (unigrams + bigrams) of each document with the question."""
     terms = term_counts(question)
     return np.array([pair_cosine(terms, term_counts(d)) for d in documents], dtype=np.float64)
-
-
-MODEL_FILE = Path(__file__).parent / "models" / "filter.json"
-
-
-@dataclass(frozen=True)
-class FilterModel:
-    """The fitted half of the keep rule: the encoder it was fitted on and its threshold."""
-
-    encoder: str
-    semantic_threshold: float
-    measurement: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FilterModel:
-        threshold = float(data["semantic_threshold"])
-        if not -1.0 <= threshold <= 1.0:
-            raise ValueError(f"semantic_threshold {threshold} is not a cosine")
-        return cls(str(data["encoder"]), threshold, dict(data.get("measurement", {})))
-
-
-@functools.cache
-def load_filter_model() -> FilterModel:
-    def parse(text: str) -> FilterModel:
-        return FilterModel.from_dict(json.loads(text))
-
-    return load_model_file(MODEL_FILE, parse, "filter", "answer_quality.py fit-filter")
-
-
-def semantic_threshold(configured: float | None) -> float:
-    """`filter.semantic_threshold`, or the fitted one when it is not set."""
-    return load_filter_model().semantic_threshold if configured is None else float(configured)
 
 
 def semantic_scores(question: str, documents: list[str], encoder: Embedder) -> np.ndarray:

@@ -542,6 +542,8 @@ def _figures(
     r = record["retrieval"]
     threshold = float(r["threshold"])
     t = _param(threshold)
+    semantic = float(r["semantic_threshold"])
+    s = _param(semantic)
     parts = []
 
     funnel = figures.funnel(
@@ -561,8 +563,10 @@ def _figures(
             "Figure 1. Retrieval funnel.",
             f"Read top to bottom: {_plural(r['hits'], 'search hit')} from "
             f"{_plural(r['queries'], 'query', 'queries')} were deduplicated to "
-            f"{_plural(r['deduplicated'], 'paper')}; {r['kept']:,} reached the TF-IDF threshold "
-            f"{t} and were kept; {_plural(r['claims'], 'claim')} were extracted from the kept "
+            f"{_plural(r['deduplicated'], 'paper')}; {r['kept']:,} were kept "
+            f"({r['kept_by_tfidf']:,} reached the TF-IDF threshold {t}, "
+            f"{r['kept_by_semantic']:,} the semantic threshold {s}; a paper may reach both); "
+            f"{_plural(r['claims'], 'claim')} were extracted from the kept "
             f"papers and {r['verified']:,} verified. Each bar's length is its count relative to "
             "the largest stage; the exact count is printed at its end.",
         )
@@ -583,8 +587,28 @@ def _figures(
             f"Each bar counts the {_plural(len(papers), 'retrieved paper')} whose TF-IDF "
             "similarity to the question falls in that score bin, kept papers (blue) stacked "
             "under dropped ones (orange); the number above a bar is its total. The dashed line "
-            f"is the threshold {t}: papers scoring at or above it are kept, the rest are not "
-            "read further.",
+            f"is the threshold {t}: papers scoring at or above it are kept, and so are papers "
+            f"below it whose semantic score reaches {s} (Figure 3).",
+        )
+    )
+    meaning = figures.score_histogram(
+        [max(0.0, float(p["semantic_score"])) for p in ordered],
+        [bool(p["kept"]) for p in ordered],
+        max(0.0, semantic),
+        "Semantic relevance of the retrieved papers",
+        prefix="fig-semantic",
+        axis="semantic score (encoder cosine)",
+    )
+    parts.append(
+        (
+            meaning,
+            "Figure 3. Semantic score distribution.",
+            f"The same {_plural(len(papers), 'paper')} by the cosine of the question and the "
+            "paper (title + abstract) in the sentence encoder, which sees an answer in other "
+            "words where TF-IDF sees none; negative cosines are counted at 0. Kept papers "
+            f"(blue) stacked under dropped ones (orange); the dashed line is the threshold {s}, "
+            "fitted on expert-answered questions: papers at or above it are kept, and so are "
+            f"papers below it whose TF-IDF score reaches {t}.",
         )
     )
 
@@ -598,7 +622,7 @@ def _figures(
     parts.append(
         (
             confidence,
-            "Figure 3. Claim confidence by verification.",
+            "Figure 4. Claim confidence by verification.",
             "One dot per extracted claim at its confidence, from 0 to 1: the upper row holds "
             "the verified claims (filled green dots), the lower row the claims not verified "
             "(open vermillion circles); the vertical mark is the row's median. Confidence is the "
@@ -624,7 +648,7 @@ def _figures(
     parts.append(
         (
             tribunal,
-            "Figure 4. Tribunal scores.",
+            "Figure 5. Tribunal scores.",
             "Scores out of 10 given by the three rule-based reviewers (SKEPTIC: what is missing "
             "or wrong; VALIDATOR: is every statement grounded; SYNTHESIZER: is each part of the "
             "question answered) and their weighted mean (OVERALL), one bar per review round"
@@ -777,9 +801,11 @@ def _tribunal(record: dict[str, Any], reviews: list[dict[str, Any]]) -> str:
 def _references(record: dict[str, Any], papers: list[dict[str, Any]]) -> str:
     kept = sorted((p for p in papers if p["kept"]), key=lambda p: p["arxiv_id"])
     dropped = sorted(
-        (p for p in papers if not p["kept"]), key=lambda p: (-p["tfidf_score"], p["arxiv_id"])
+        (p for p in papers if not p["kept"]),
+        key=lambda p: (-p["semantic_score"], -p["tfidf_score"], p["arxiv_id"]),
     )
     threshold = _param(record["retrieval"]["threshold"])
+    semantic = _param(record["retrieval"]["semantic_threshold"])
     if kept:
         items = []
         for p in kept:
@@ -795,34 +821,38 @@ def _references(record: dict[str, Any], papers: list[dict[str, Any]]) -> str:
                 if text
             )
             cite += _arxiv_link(p["arxiv_id"])
-            cite += f' <span class="muted">(TF-IDF {_fixed(p["tfidf_score"], 3)})</span>'
+            cite += (
+                f' <span class="muted">(TF-IDF {_fixed(p["tfidf_score"], 3)}, '
+                f"semantic {_fixed(p['semantic_score'], 3)})</span>"
+            )
             items.append(f'<li id="ref-{esc(p["arxiv_id"])}">{cite}</li>\n')
         body = (
             _p(
-                f"The {_plural(len(kept), 'paper')} kept at the TF-IDF threshold {threshold}, by "
-                "arXiv id. Links lead to the arXiv abstract pages; nothing is loaded from them "
-                "when this page is opened."
+                f"The {_plural(len(kept), 'paper')} kept at the TF-IDF threshold {threshold} or "
+                f"the semantic threshold {semantic}, by arXiv id. Links lead to the arXiv "
+                "abstract pages; nothing is loaded from them when this page is opened."
             )
             + f'<ol class="references">\n{"".join(items)}</ol>\n'
         )
     else:
         body = _p(
-            f"No retrieved paper reached the TF-IDF threshold {threshold}, so the synthesis "
-            "cites no source.",
+            f"No retrieved paper reached the TF-IDF threshold {threshold} or the semantic "
+            f"threshold {semantic}, so the synthesis cites no source.",
             "muted",
         )
     if dropped:
         body += "<h3>Retrieved but not kept</h3>\n" + _data_table(
-            ("arXiv id", "Title", "TF-IDF score"),
+            ("arXiv id", "Title", "TF-IDF score", "Semantic score"),
             [
                 (
                     _arxiv_link(p["arxiv_id"], p["arxiv_id"]),
                     esc(p["title"]),
                     _fixed(p["tfidf_score"], 3),
+                    _fixed(p["semantic_score"], 3),
                 )
                 for p in dropped
             ],
-            numeric=(2,),
+            numeric=(2, 3),
         )
     plan = record["retrieval"].get("query_plan", [])
     if plan:

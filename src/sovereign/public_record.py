@@ -113,9 +113,13 @@ def funnel(inp: Inputs) -> dict[str, Any]:
         "hits": len(inp.hits),
         "deduplicated": len(inp.papers),
         "kept": sum(p["kept"] for p in inp.papers),
+        "kept_by_tfidf": sum(p["tfidf_pass"] for p in inp.papers),
+        "kept_by_semantic": sum(p["semantic_pass"] for p in inp.papers),
         "claims": len(inp.claims),
         "verified": sum(c["verified"] for c in inp.claims),
         "threshold": inp.settings["filter_threshold"],
+        "semantic_threshold": inp.settings["semantic_threshold"],
+        "keep_rule": "TF-IDF cosine >= threshold, or sentence-encoder cosine >= semantic_threshold",
     }
 
 

@@ -37,7 +37,7 @@ def model_figures() -> dict[str, float]:
     relevance = load_model_file(RELEVANCE_FILE, json.loads, "relevance", "relevance_eval.py")
     return {
         "macro_f1": round(mean(verifier["measured"]["test_macro_f1"].values()), 4),
-        "relevance_auc": relevance["measurement"]["test_auc"],
+        "relevance_auc": relevance["measurement"]["report_half"]["auc"],
         "relevance_threshold": relevance["threshold"],
     }
 

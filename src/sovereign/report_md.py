@@ -51,7 +51,8 @@ def abstract(
     kept = [p for p in papers if p["kept"]]
     head = (
         f"{r['queries']} arXiv queries returned {r['hits']} hits ({r['deduplicated']} distinct "
-        f"papers); {r['kept']} reached the TF-IDF threshold {r['threshold']:g}."
+        f"papers); {r['kept']} were kept (TF-IDF cosine at least {r['threshold']:g}, or "
+        f"sentence-encoder cosine at least {r['semantic_threshold']:g})."
     )
     verdict = (
         f"The automated tribunal scored the synthesis {summary.final_score:.1f}/10 "
@@ -59,10 +60,10 @@ def abstract(
     )
     gaps = _gaps(summary)
     if not kept:
-        best = max(papers, key=lambda p: (p["tfidf_score"], p["arxiv_id"]), default=None)
+        best = max(papers, key=lambda p: (p["semantic_score"], p["arxiv_id"]), default=None)
         best_text = (
             f" The closest, {best['arxiv_id']} ({_clip(best['title'], 90)}), scores "
-            f"{best['tfidf_score']:.3f}."
+            f"{best['semantic_score']:.3f} (semantic) and {best['tfidf_score']:.3f} (TF-IDF)."
             if best
             else ""
         )
@@ -112,13 +113,15 @@ def _methodology(record: dict[str, Any]) -> list[str]:
         f"Multi-query arXiv search ({record['retrieval']['queries']} queries: keywords, key "
         f"phrases, named entities, broad topic; relevance-sorted; up to {s['max_results']} "
         f"results each; backend `{s['backend']}`; papers submitted by {record['submitted']}).",
-        f"TF-IDF cosine of the question against title + abstract (word unigrams and bigrams, "
-        f"threshold={record['retrieval']['threshold']:g}).",
+        f"Filter: a paper is kept when the TF-IDF cosine of the question and its title + "
+        f"abstract (word unigrams and bigrams) reaches {record['retrieval']['threshold']:g}, "
+        f"or their cosine in the sentence encoder reaches "
+        f"{record['retrieval']['semantic_threshold']:g} (fitted on expert-answered questions).",
         f"Semantic index: {e['backend']} `{e['model']}` (dim={e['dimension']}).",
         "Claims: comparison, measurement and finding sentences of the kept abstracts, each "
         "tied to its character span; evidence from the nearest other kept papers judged by "
         f"the verifier (mean held-out macro-F1 {v['macro_f1']:.3f}); relevance P(relevant) "
-        f"from CSFCube judgments (threshold {v['relevance_threshold']:g}).",
+        f"fitted on expert question-to-evidence data (threshold {v['relevance_threshold']:g}).",
         "Tribunal: three rule-based reviewers (SKEPTIC / VALIDATOR / SYNTHESIZER) with "
         "itemized findings; overall = weighted mean ("
         + ", ".join(f"{k} {w:g}" for k, w in m["review"]["weights"].items())
@@ -159,7 +162,7 @@ def render_report(
 ) -> str:
     r = record["retrieval"]
     kept = sorted(
-        (p for p in papers if p["kept"]), key=lambda p: (-p["tfidf_score"], p["arxiv_id"])
+        (p for p in papers if p["kept"]), key=lambda p: (-p["semantic_score"], p["arxiv_id"])
     )
     escalate = summary.policy == "ESCALATE_TO_OWNER"
     lines = [
@@ -187,7 +190,7 @@ def render_report(
         more = f" and {len(kept) - 5} more" if len(kept) > 5 else ""
         lines.append(f"Analysis of: {titles}{more}.")
     else:
-        lines.append("Analysis of: no source (no retrieved paper reached the threshold).")
+        lines.append("Analysis of: no source (no retrieved paper reached either threshold).")
     lines += ["", "## 2 Methodology", ""]
     lines += [f"- {m}" for m in _methodology(record)]
     lines += ["", "| # | Query kind | Query sent | Hits |", "|---|---|---|---|"]
@@ -237,7 +240,7 @@ def render_report(
     lines += ["", "## References", ""]
     lines += [
         f"- <https://arxiv.org/abs/{p['arxiv_id']}> {_cell(p['title'])} (TF-IDF "
-        f"{p['tfidf_score']:.3f})"
+        f"{p['tfidf_score']:.3f}, semantic {p['semantic_score']:.3f})"
         for p in kept
     ] or ["- (none: no source was kept)"]
     return "\n".join(lines) + "\n"

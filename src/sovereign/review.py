@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from .fetch import RetryPolicy
+from .filter_model import semantic_threshold
 from .ledger import Ledger
 from .llm import ChatClient
 from .llm_review import review as llm_review
@@ -32,6 +33,7 @@ def settings_from_config(config: dict[str, Any]) -> Settings:
         answer_coverage=float(r["answer_coverage"]),
         entity_fatal_share=float(r["entity_fatal_share"]),
         filter_threshold=float(config["filter"]["threshold"]),
+        semantic_threshold=semantic_threshold(config["filter"].get("semantic_threshold")),
         # the threshold the claims stage applied: the shipped relevance model's own
         relevance_threshold=float(load_relevance_model().threshold),
         weights={k: float(v) for k, v in sorted(r["weights"].items())},

@@ -66,6 +66,7 @@ class Settings:
     entity_fatal_share: float = 0.5
     relevance_threshold: float = 0.12
     filter_threshold: float = 0.15
+    semantic_threshold: float = 0.5
     weights: dict[str, float] = field(
         default_factory=lambda: {"SKEPTIC": 0.35, "VALIDATOR": 0.25, "SYNTHESIZER": 0.4}
     )
@@ -189,14 +190,16 @@ def skeptic(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings) -> 
     kept = ev.kept
     findings: list[Finding] = []
     if not kept:
-        best = sorted(ev.papers, key=lambda p: (-p["tfidf_score"], p["arxiv_id"]))[:3]
-        top = best[0]["tfidf_score"] if best else 0.0
+        best = sorted(ev.papers, key=lambda p: (-p["semantic_score"], p["arxiv_id"]))[:3]
+        top = best[0]["semantic_score"] if best else 0.0
+        tops = max((p["tfidf_score"] for p in ev.papers), default=0.0)
         findings.append(
             Finding(
                 "no_sources",
                 "fatal",
                 f"No source addresses the question: none of the {len(ev.papers)} retrieved "
                 f"papers reaches the TF-IDF threshold {s.filter_threshold:g} (best "
+                f"{tops:.3f}) or the semantic threshold {s.semantic_threshold:g} (best "
                 f"{top:.3f}).",
                 tuple(p["arxiv_id"] for p in best),
                 10.0,

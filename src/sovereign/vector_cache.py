@@ -11,6 +11,7 @@ changes how long a run takes, never what it writes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -22,6 +23,10 @@ from .embedders import Embedder
 from .ledger import canonical_json, write_atomic
 
 DIGEST = 32
+
+
+def _seal(key: str, body: bytes) -> bytes:
+    return hashlib.sha256(key.encode("ascii") + body).digest()
 
 
 def entry_key(model: str, role: str, text: str) -> str:
@@ -56,16 +61,15 @@ class CachedEmbedder:
         except OSError:
             return None
         body, digest = data[:-DIGEST], data[-DIGEST:]
-        if len(body) != 4 * self.dimension or hashlib.sha256(key.encode() + body).digest() != digest:
+        if len(body) != 4 * self.dimension or _seal(key, body) != digest:
             return None
         return np.frombuffer(body, dtype="<f4").astype(np.float32)
 
     def _put(self, key: str, vector: np.ndarray) -> None:
         body = np.asarray(vector, dtype="<f4").tobytes()
-        try:
-            write_atomic(self._path(key), body + hashlib.sha256(key.encode() + body).digest())
-        except OSError:
-            pass  # a read-only or full store costs time, not correctness: the vector is returned
+        # A read-only or full store costs time, not correctness: the vector is still returned.
+        with contextlib.suppress(OSError):
+            write_atomic(self._path(key), body + _seal(key, body))
 
     def embed(self, texts: list[str], role: str) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
