@@ -13,7 +13,6 @@ byte-identical one text at a time vs. in one batch.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import resource
 import sys
@@ -27,23 +26,52 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from sovereign.embedders import LOCAL_BACKENDS  # noqa: E402
 from sovereign.filter import pair_cosine, term_counts  # noqa: E402
+from sovereign.text import collapse_whitespace  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location(
-    "relevance_eval", ROOT / "benchmarks/relevance_eval.py"
-)
-csf = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(csf)  # the CSFCube readers: question_text, paper_text, FACETS
+# CSFCube: a query paper's facet is the sentences its tagger labels so; background includes the
+# objective sentences. Relevant means the guidelines' two upper grades of 0-3.
+FACETS = ("background", "method", "result")
+FACET_LABELS = {
+    "background": ("background_label", "objective_label"),
+    "method": ("method_label",),
+    "result": ("result_label",),
+}
+RELEVANT_GRADE = 2
+
+
+def _lines(path: Path):
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _sentences(doc: dict) -> list[str]:
+    return [collapse_whitespace(s) for s in doc["abstract"]] or [collapse_whitespace(doc["title"])]
+
+
+def question_text(doc: dict, facet: str) -> str:
+    """The query paper's sentences of this facet; its title + first sentence if none is tagged."""
+    pairs = zip(doc["abstract"], doc["pred_labels"], strict=True)
+    tagged = [collapse_whitespace(s) for s, lab in pairs if lab in FACET_LABELS[facet]]
+    if tagged:
+        return " ".join(tagged)
+    return f"{collapse_whitespace(doc['title'])} {_sentences(doc)[0]}"
+
+
+def paper_text(doc: dict) -> str:
+    return f"{collapse_whitespace(doc['title'])} {' '.join(_sentences(doc))}"
 
 
 def pools(folder: Path) -> list[tuple[str, list[str], list[int]]]:
     """(query text, candidate paper texts, grades) per query-facet pair, in a fixed order."""
-    docs = {r["paper_id"]: r for r in csf._lines(folder / "abstracts-csfcube-readable.jsonl")}
+    docs = {r["paper_id"]: r for r in _lines(folder / "abstracts-csfcube-readable.jsonl")}
     out = []
-    for facet in csf.FACETS:
+    for facet in FACETS:
         anns = json.loads((folder / f"test-pid2anns-csfcube-{facet}.json").read_text("utf-8"))
         for qpid in sorted(anns):
-            texts = [csf.paper_text(docs[c]) for c in anns[qpid]["cands"]]
-            out.append((csf.question_text(docs[qpid], facet), texts, anns[qpid]["relevance_adju"]))
+            texts = [paper_text(docs[c]) for c in anns[qpid]["cands"]]
+            out.append((question_text(docs[qpid], facet), texts, anns[qpid]["relevance_adju"]))
     return out
 
 
@@ -70,7 +98,7 @@ def quality(scores_per_pool: list[np.ndarray], data: list) -> tuple[float, float
         order = np.lexsort((np.arange(len(scores)), -scores))  # best first, ties by position
         g = np.asarray(grades)[order]
         n.append(ndcg(g))
-        m.append(average_precision(g >= csf.RELEVANT_GRADE))
+        m.append(average_precision(g >= RELEVANT_GRADE))
     return float(np.mean(n)), float(np.mean(m))
 
 

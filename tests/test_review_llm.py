@@ -340,7 +340,7 @@ def test_brief_marks_empty_sections():
 
 def test_settings_from_config():
     config = {
-        "filter": {"threshold": 0.2},
+        "filter": {"threshold": 0.2, "semantic_threshold": 0.3},
         "review": {
             "revise_below": 6,
             "publish_at": 7,
@@ -349,6 +349,8 @@ def test_settings_from_config():
             "disclosed_factor": 0.25,
             "answer_coverage": 0.6,
             "entity_fatal_share": 0.75,
+            "term_fatal_share": 0.7,
+            "answered_share": 0.2,
             "weights": {"VALIDATOR": 1, "SYNTHESIZER": 2, "SKEPTIC": 1},
             "policy": {
                 "REVISE": "HOLD",
@@ -368,7 +370,10 @@ def test_settings_from_config():
         disclosed_factor=0.25,
         answer_coverage=0.6,
         entity_fatal_share=0.75,
+        term_fatal_share=0.7,
+        answered_share=0.2,
         filter_threshold=0.2,
+        semantic_threshold=0.3,
         relevance_threshold=load_relevance_model().threshold,
         weights={"SKEPTIC": 1.0, "SYNTHESIZER": 2.0, "VALIDATOR": 1.0},
         policy={

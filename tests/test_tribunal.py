@@ -538,7 +538,7 @@ def test_no_relevant_claim_is_a_major_gap_naming_the_best_claims():
 
 def test_no_claims_is_a_major_gap_and_nothing_to_validate():
     ev = evidence([PA, PB], [])
-    s = Settings()
+    s = Settings(answered_share=0.0)  # the unanswered gate is tested on its own below
     out = run_tribunal(ev, s)
     first = out.rounds[0]
     gap = finding(role(first.reviews, "SKEPTIC"), "no_claims")
@@ -724,6 +724,59 @@ PD = paper(D, "Compact transformers", ["Memory drops by half.", "We evaluate on 
 PD_TITLED = paper(D, "Sparse attention on BookSum", ["Memory drops by half."])
 
 
+NOGATE = Settings(answered_share=0.0)  # the question_unanswered gate off, to test what is under it
+
+
+def test_a_synthesis_that_answers_too_little_is_fatal_and_unrevised():
+    """Sources kept, claims grounded and verified, but they answer under a quarter of the
+    question: fatal (question_unanswered), capped, escalated, whatever VALIDATOR says."""
+    # PB#2 ("We release our code.") is verified but answers no part; PD#0 names one of part 1's
+    # five terms (credit 0.2 / 0.5 = 0.4) and nothing of part 2: mean credit 0.2.
+    pd = paper(D, "Notes", ["Memory is a concern in practice."])
+    claims = [claim(PB, 2), claim(pd, 0)]
+    out = run_tribunal(evidence([PA, PB, pd], claims), Settings())
+    (only,) = out.rounds
+    syn = role(only.reviews, "SYNTHESIZER")
+    gate = finding(syn, "question_unanswered")
+    assert gate.severity == "fatal" and "below 25%" in gate.finding
+    assert syn.score == 2.0 and role(only.reviews, "VALIDATOR").score == 10.0
+    assert only.overall == Settings().fatal_cap
+    assert (out.verdict, out.policy) == ("REJECT", "ESCALATE_TO_OWNER")
+    # At the gate's edge: answering exactly answered_share is not fatal.
+    edge = synthesizer(
+        evidence([PA, PB, pd], claims),
+        question_terms(Q),
+        Synthesis(tuple(claims)),
+        Settings(answered_share=0.2),
+    )
+    assert "question_unanswered" not in criteria(edge) and edge.score == 2.0
+
+
+def test_most_question_terms_in_no_kept_source_is_fatal():
+    """Kept papers near the question in meaning that lack most of what it asks about (the
+    off-topic case the semantic filter lets through) are caught by their words."""
+    question = "How quickly do coral reefs recover after mass bleaching events?"
+    reef = paper(A, "Robots that reseed coral reefs", ["Coral reefs are declining fast."])
+    ev = Evidence(question, [{"arxiv_id": A}], [reef], [claim(reef, 0)])
+    sk = skeptic(ev, question_terms(question), Synthesis((claim(reef, 0),)), Settings())
+    gap = finding(sk, "missing_terms")
+    assert gap.severity == "fatal" and sk.score == 0.0  # 5 of 7 terms: 0.71 >= 0.6
+    assert "do not address what the question asks" in gap.finding
+    lenient = skeptic(
+        ev, question_terms(question), Synthesis((claim(reef, 0),)), Settings(term_fatal_share=0.8)
+    )
+    assert finding(lenient, "missing_terms").severity == "major" and lenient.score > 0
+
+
+def test_request_words_and_links_are_no_terms_to_look_for():
+    t = question_terms(
+        "How do external events influence software projects? Explain with a few recent "
+        "examples, I'm especially interested in https://arxiv.org/abs/2401.00001 and NumPy."
+    )
+    assert t.terms == ("external", "event", "software", "project", "numpy")
+    assert t.entities == ("NumPy",)
+
+
 def _synth(papers, claims, s=None):
     ev = evidence(papers, claims)
     return synthesizer(ev, question_terms(Q), Synthesis(tuple(claims)), s or Settings())
@@ -752,7 +805,7 @@ def test_an_unverified_relevant_claim_earns_half():
 
 
 def test_an_irrelevant_unverified_claim_earns_nothing():
-    syn = _synth([PA, PB], [claim(PA, 1, relevance=0.05)])
+    syn = _synth([PA, PB], [claim(PA, 1, relevance=0.05)], NOGATE)
     assert syn.score == 0.0
     assert criteria(syn) == ["part_unanswered", "part_unanswered"]
 
@@ -801,7 +854,7 @@ def test_a_part_about_a_named_thing_needs_a_paper_that_names_it():
     assert syn.score == 5.0  # 10 x mean(1 x 1 x 1, 0)
     assert criteria(syn) == ["part_answered", "part_unanswered"]
     unnamed = _named("We evaluate on long books.")
-    syn = _synth([unnamed], [claim(unnamed, 0)])
+    syn = _synth([unnamed], [claim(unnamed, 0)], NOGATE)
     assert syn.score == 0.0  # 10 x mean(1 x 0 x 1, 0)
     assert criteria(syn) == ["part_unanswered", "part_unanswered"]
     assert syn.findings[0].evidence == ("sparse", "attention", "reduce", "memory", "booksum")
@@ -978,7 +1031,7 @@ def test_disclosed_factor_scales_what_a_disclosed_gap_costs(factor, skeptic_scor
 
 def test_no_relevant_claims_is_not_discounted_by_disclosure():
     claims = [claim(PA, 1, relevance=0.05), claim(PB, 1, relevance=0.06)]
-    out = run_tribunal(evidence([PA, PB, PC], claims), Settings())
+    out = run_tribunal(evidence([PA, PB, PC], claims), NOGATE)
     first, second = out.rounds
     assert first.overall == 4.2  # 0.35 x 7 + 0.25 x 7 + 0.4 x 0
     assert "no_relevant_claims" in second.synthesis.disclosed

@@ -3,10 +3,12 @@ checked against the other kept papers, and scored.
 
 For a question and its kept papers:
 1. every abstract is split into sentences (character spans into the stored abstract);
-2. a sentence is a claim when it states something checkable: a comparison, a measured result,
-   or a reported finding, and not only background, motivation or what the paper proposes;
-3. relevance: the calibrated probability that the claim addresses the question
-   (sovereign.relevance, measured on expert relevance judgments);
+2. relevance of every sentence: the calibrated probability that it helps answer the question
+   (sovereign.relevance, fitted on expert question -> evidence data);
+3. a sentence is a claim when it states something checkable: a comparison, a measured result,
+   or a reported finding, and not only background, motivation or what the paper proposes; or
+   when it is a relevant statement (`statement`: a full declarative sentence the relevance
+   model judges relevant), since an answer is made of such sentences too;
 4. evidence: the other kept papers nearest to the claim's paper in the semantic index, their
    sentences nearest to the claim, each judged by the verifier (SUPPORT/CONTRADICT/NEUTRAL);
 5. grounded (the span gives the claim text back), verified (grounded, relevant, and no
@@ -27,7 +29,7 @@ import numpy as np
 from .embedders import Embedder, WordLlamaEmbedder, cosine, encoder
 from .errors import InputFileError
 from .filter import document
-from .relevance import load_relevance_model, relevance_features
+from .relevance import FEATURES, load_relevance_model, relevance_features
 from .sentences import sentence_spans
 from .text import fold
 from .verifier import VerifierModel, feature_matrix, load_verifier_model, verdict
@@ -94,6 +96,15 @@ def claim_kind(sentence: str) -> str | None:
     return None
 
 
+def is_statement(sentence: str) -> bool:
+    """A sentence that states something (the `statement` kind, taken when it is relevant to the
+    question): a full declarative sentence, not a question, a link or a fragment."""
+    text = fold(sentence).strip()
+    if "http" in text or "github" in text or text.endswith("?"):
+        return False
+    return len(re.findall(r"[a-z]{2,}", text)) >= 6
+
+
 @dataclass(frozen=True)
 class Sentence:
     arxiv_id: str
@@ -154,32 +165,17 @@ def extract_claims(
             "delete it and run the workflow again to rebuild it",
         )
     sentences = {p["arxiv_id"]: paper_sentences(p) for p in papers}
-    claims = [
-        (s, kind)
-        for p in papers
-        for s in sentences[p["arxiv_id"]]
-        if (kind := claim_kind(s.text)) is not None
-    ]
-    total = sum(map(len, sentences.values()))
-    log(f"{total} sentences in {len(papers)} papers, {len(claims)} claims")
-    if not claims:
-        return []
-
-    embedder = WordLlamaEmbedder()
     all_sentences = [s for p in papers for s in sentences[p["arxiv_id"]]]
-    sentence_vectors = dict(
-        zip(
-            ((s.arxiv_id, s.index) for s in all_sentences),
-            embedder.embed([s.text for s in all_sentences], "passage"),
-            strict=True,
-        )
-    )
+    if not all_sentences:
+        log(f"0 sentences in {len(papers)} papers, 0 claims")
+        return []
     paper_text = {p["arxiv_id"]: document(p) for p in papers}
 
-    # Relevance: the sentence encoder's cosines (the paper vectors are the filter's, cached).
+    # Relevance of every sentence, from the sentence encoder's cosines (the paper vectors are
+    # the filter's, cached): a relevant statement answers the question, checkable or not.
     rel = relevance_encoder or encoder()
     rel_question = rel.embed([question], "query")[0]
-    rel_claims = rel.embed([s.text for s, _ in claims], "passage")
+    rel_sentences = rel.embed([s.text for s in all_sentences], "passage")
     rel_papers = dict(zip(paper_text, rel.embed(list(paper_text.values()), "passage"), strict=True))
     relevance_model = load_relevance_model()
     rel_rows = np.array(
@@ -189,14 +185,36 @@ def extract_claims(
                 s.text,
                 paper_text[s.arxiv_id],
                 rel_question,
-                rel_claims[n],
+                rel_sentences[n],
                 rel_papers[s.arxiv_id],
             )
-            for n, (s, _) in enumerate(claims)
+            for n, s in enumerate(all_sentences)
         ],
         dtype=np.float64,
+    ).reshape(-1, len(FEATURES))
+    p_relevant = relevance_model.probability(rel_rows)
+    claims = []
+    relevance_list = []
+    for s, prob in zip(all_sentences, p_relevant, strict=True):
+        kind = claim_kind(s.text) or (
+            "statement" if prob >= relevance_model.threshold and is_statement(s.text) else None
+        )
+        if kind is not None:
+            claims.append((s, kind))
+            relevance_list.append(float(prob))
+    log(f"{len(all_sentences)} sentences in {len(papers)} papers, {len(claims)} claims")
+    if not claims:
+        return []
+    relevance = np.asarray(relevance_list, dtype=np.float64)
+
+    embedder = WordLlamaEmbedder()
+    sentence_vectors = dict(
+        zip(
+            ((s.arxiv_id, s.index) for s in all_sentences),
+            embedder.embed([s.text for s in all_sentences], "passage"),
+            strict=True,
+        )
     )
-    relevance = relevance_model.probability(rel_rows)
 
     # Candidate evidence per claim: sentences of the nearest other papers, nearest to the claim,
     # and no less similar than the verifier's training pairs (outside that it is not judged).

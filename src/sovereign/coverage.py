@@ -21,6 +21,24 @@ _PART_SPLIT = re.compile(
 )
 
 
+# Words in which an asker frames a request ("explain with a few recent examples", "I want to
+# understand ...", "especially helpful") rather than name what it is about: a source need not
+# contain them to answer, so they are not terms the tribunal looks for. (Search still uses them.)
+REQUEST_WORDS = frozenset(
+    """
+    able accurately answer any appreciate ask asked best certain common commonly concrete could
+    describe detail detailed details different discuss especially example examples expect
+    explain explained explanation few following general generally give good helpful
+    important interested key know kind kinds list looking main mention might most need needed
+    overview paper papers particular please possible provide question questions real recent
+    recently right should some specific suggest tell thank thanks think
+    understand understanding various want way ways wondering world would
+    """.split()
+)
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
+_PRONOUN = re.compile(r"^I(?:'m|'ve|'d|'ll)?$")
+
+
 def stem(word: str) -> str:
     """A light English stem: enough to match plural and singular, never more."""
     if len(word) > 4 and word.endswith("ies"):
@@ -44,8 +62,13 @@ def _term_stems(words: list[str]) -> tuple[str, ...]:
         stem(w)
         for keyword in words
         for w in search_words(keyword)
-        if w not in STOPWORDS and (len(w) > 1 or w.isdigit())
+        if w not in STOPWORDS and w not in REQUEST_WORDS and (len(w) > 1 or w.isdigit())
     )
+
+
+def _entities(found: list[str]) -> tuple[str, ...]:
+    """Named entities of a question, without the asker's own "I"."""
+    return tuple(e for e in found if not _PRONOUN.match(e))
 
 
 def _entity_pattern(entity: str) -> re.Pattern[str]:
@@ -75,7 +98,9 @@ class QuestionTerms:
 
 
 def question_terms(question: str) -> QuestionTerms:
-    """Terms in question order (deduplicated), entities as written, parts split at clauses."""
+    """Terms in question order (deduplicated), entities as written, parts split at clauses;
+    links and the words that frame a request are left out (REQUEST_WORDS)."""
+    question = _URL.sub(" ", question)
     parsed = analyse(question)
     terms = _term_stems(parsed["keywords"])
     parts, part_entities = [], []
@@ -84,8 +109,8 @@ def question_terms(question: str) -> QuestionTerms:
         part_terms = _term_stems(analysed["keywords"])
         if part_terms:
             parts.append((text.strip(" ,.;?"), part_terms))
-            part_entities.append(tuple(analysed["entities"]))
-    return QuestionTerms(terms, tuple(parsed["entities"]), tuple(parts), tuple(part_entities))
+            part_entities.append(_entities(analysed["entities"]))
+    return QuestionTerms(terms, _entities(parsed["entities"]), tuple(parts), tuple(part_entities))
 
 
 def _unique(items) -> tuple[str, ...]:

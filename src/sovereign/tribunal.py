@@ -5,15 +5,17 @@ naming its evidence (claim ids, paper ids, missing terms) and the points it cost
 
 - SKEPTIC: what is missing or wrong. 10 minus deductions for question entities and terms no kept
   source contains, claims of low relevance, dependence on one paper, and contradictions. No kept
-  source at all, or `entity_fatal_share` (half) or more of the question's named entities absent
-  from every kept source, is *fatal*: score 0.
+  source at all, or `entity_fatal_share` (half) or more of the question's named entities, or
+  `term_fatal_share` (half) or more of its terms, absent from every kept source, is *fatal*:
+  score 0.
 - VALIDATOR: is every statement grounded and every reference real. 10 minus deductions for claims
   whose text is not their source span, references outside the kept papers, confidence or verified
   flags inconsistent with the evidence, and unverified claims presented as findings.
 - SYNTHESIZER: is each part of the question answered. 10 x the mean credit of the question's parts;
   a part's credit is the share of its terms the best verified claim (with its paper's title)
   covers, relative to `answer_coverage`, capped at 1, times the share of the part's named
-  entities its paper names; an unverified relevant claim earns half.
+  entities its paper names; an unverified relevant claim earns half. A mean credit below
+  `answered_share` with sources kept is fatal: the sources do not answer the question.
 
 Overall = the weighted mean of the three scores (weights in config), rounded to 0.1; a fatal finding
 caps it at `fatal_cap`. Below `revise_below` a revision round drops the unverified claims and
@@ -49,7 +51,14 @@ VERDICTS = ("PUBLISH", "REVISE", "REJECT")
 SEVERITIES = ("info", "minor", "major", "fatal")
 # Gaps that leave the question unanswered: saying so does not make the synthesis any better.
 UNFIXABLE_BY_DISCLOSURE = frozenset(
-    {"no_claims", "no_relevant_claims", "no_verified_claims", "no_statements", "missing_entities"}
+    {
+        "no_claims",
+        "no_relevant_claims",
+        "no_verified_claims",
+        "no_statements",
+        "missing_entities",
+        "question_unanswered",
+    }
 )
 
 
@@ -64,6 +73,8 @@ class Settings:
     disclosed_factor: float = 0.5
     answer_coverage: float = 0.5
     entity_fatal_share: float = 0.5
+    term_fatal_share: float = 0.6
+    answered_share: float = 0.25
     relevance_threshold: float = 0.12
     filter_threshold: float = 0.15
     semantic_threshold: float = 0.5
@@ -228,14 +239,18 @@ def skeptic(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings) -> 
     lacking = missing_terms(terms.terms, texts)
     if lacking:
         share = len(lacking) / len(terms.terms)
+        # Most of what the question asks about is in no kept source: they are about something
+        # else, however near in meaning the filter found them.
+        fatal = bool(kept) and share >= s.term_fatal_share
         findings.append(
             Finding(
                 "missing_terms",
-                "major" if share >= 0.3 else "minor",
+                "fatal" if fatal else ("major" if share >= 0.3 else "minor"),
                 f"{len(lacking)} of the question's {len(terms.terms)} terms appear in no "
-                f"{where}: {', '.join(lacking)}.",
+                f"{where}: {', '.join(lacking)}."
+                + (" The sources do not address what the question asks." if fatal else ""),
                 tuple(lacking),
-                round(3.0 * share, 4),
+                10.0 if fatal else round(3.0 * share, 4),
             )
         )
     if kept:
@@ -517,6 +532,21 @@ def synthesizer(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings)
                 )
             )
     score = round(10.0 * sum(credits) / len(credits), 2) if credits else 0.0
+    answered = sum(credits) / len(credits) if credits else 0.0
+    if ev.kept and answered < s.answered_share:
+        # Sources were kept, but what they say answers too little of the question for the
+        # synthesis to count as an answer: grounding and topicality cannot make up for that.
+        findings.append(
+            Finding(
+                "question_unanswered",
+                "fatal",
+                f"The synthesis answers {answered:.0%} of the question (mean credit of its "
+                f"{len(credits)} parts), below {s.answered_share:.0%}: the kept sources do not "
+                "answer it.",
+                tuple(p[0] for p in parts),
+                10.0,
+            )
+        )
     return RoleReview("SYNTHESIZER", 0, score, tuple(findings))
 
 
