@@ -50,7 +50,14 @@ def main() -> None:
     args = parser.parse_args()
     records, _ = load_snapshot(args.snapshot)
     papers = [
-        {**r, "kept": True, "tfidf_score": round(0.15 + (i % 50) / 200, 4)}
+        {
+            **r,
+            "kept": True,
+            "tfidf_score": round(0.15 + (i % 50) / 200, 4),
+            "tfidf_pass": True,
+            "semantic_score": round(0.39 + (i % 40) / 100, 4),
+            "semantic_pass": True,
+        }
         for i, r in enumerate(records[: args.papers])
     ]
     hits = [
@@ -89,6 +96,7 @@ def main() -> None:
             "quarantine_below": 5.0,
             "publish_at": 6.5,
             "filter_threshold": 0.15,
+            "semantic_threshold": 0.39,
             "methods": methods,
         },
         # the stage files up to the report, as the report rule hashes them

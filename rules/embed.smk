@@ -17,7 +17,7 @@ rule embed:
         "logs/embed/{qid}.log",
     conda:
         "../envs/sovereign.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=1024,
         runtime=30,

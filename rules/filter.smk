@@ -12,7 +12,7 @@ rule filter:
         "logs/filter/{qid}.log",
     conda:
         "../envs/sovereign.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=1024,
         runtime=30,

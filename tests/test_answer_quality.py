@@ -347,3 +347,40 @@ def test_build_on_the_real_data(tmp_path):
         out / "questions.tsv", load_yaml(REPO / "config/schemas/questions.schema.yaml")
     )
     assert [q.question_id for q in sheet] == sorted(gold)
+
+
+# ---- the recorded figures (benchmarks/answer_quality.json) and the shipped models ----
+
+RECORDED = REPO / "benchmarks" / "answer_quality.json"
+
+
+def _recorded() -> dict:
+    return json.loads(RECORDED.read_text(encoding="utf-8"))
+
+
+def test_recorded_report_half_meets_the_targets():
+    """The figures a person's benchmark run recorded (answer_quality.py evaluate --json) on the
+    report half, held to the relevance issue's targets."""
+    overall = _recorded()["overall"]
+    assert overall["half"] == "report" and overall["evaluated"] == overall["questions"] == 38
+    assert overall["kept_recall"] >= 0.5 and overall["kept_precision"] >= 0.5
+    assert overall["report_coverage"] >= overall["bm25_coverage"]
+    assert overall["report_coverage"] >= 0.6
+    assert overall["share_publish_band"] >= 0.8
+
+
+def test_recorded_figures_match_the_shipped_filter_model_and_the_readme():
+    from sovereign.filter_model import load_filter_model
+
+    model = load_filter_model()
+    measured = model.measurement["report_half"]
+    overall = _recorded()["overall"]
+    # The same run: the filter's own report-half figures are the benchmark's kept figures.
+    assert abs(measured["recall"] - overall["kept_recall"]) < 1e-3
+    assert abs(measured["precision"] - overall["kept_precision"]) < 1e-3
+    assert model.measurement["fit_half"]["questions"] == 30
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Answer quality") :]
+    for key in ("kept_recall", "kept_precision", "report_coverage"):
+        assert f"**{overall[key]:.2f}**" in section, key
+    assert f"**{model.semantic_threshold:.2f}**" in readme[readme.index("## Filter") :]

@@ -164,7 +164,7 @@ CASES = [
         {CONFIG: config(filter=[0.2])},
         [],
         "sovereign: config/config.yaml: filter: [0.2] is not a mapping\n"
-        "  fix: write it as a mapping with keys: threshold",
+        "  fix: write it as a mapping with keys: semantic_threshold, threshold",
     ),
     case(
         "config-url-without-scheme",
@@ -189,7 +189,7 @@ CASES = [
         {CONFIG: config(resluts="out")},
         [],
         "sovereign: config/config.yaml: resluts: unknown key\n"
-        "  fix: remove it or use one of: claims, corrections, embed, filter, gate2, ledger, "
+        "  fix: remove it or use one of: cache, claims, corrections, embed, filter, gate2, ledger, "
         "questions, record, results, review, search (did you mean results?)",
     ),
     case(
@@ -204,7 +204,7 @@ CASES = [
         {"my.yaml": "filter: {treshold: 0.2}\n"},
         ["--configfile", "my.yaml"],
         "sovereign: my.yaml: filter.treshold: unknown key\n"
-        "  fix: remove it or use one of: threshold (did you mean threshold?)",
+        "  fix: remove it or use one of: semantic_threshold, threshold (did you mean threshold?)",
     ),
     case(
         "config-snapshot-backend-without-snapshot",
@@ -645,7 +645,7 @@ JOBS_RAN = ("logs", ".results.sovereign-run.lock")
 def allowed(path: str, case: Case) -> bool:
     prefixes = ALWAYS
     if case.run:
-        prefixes += JOBS_RAN + (("results", "indexes") if case.message is None else ())
+        prefixes += JOBS_RAN + (("results", "indexes", "cache") if case.message is None else ())
     return path.split("/")[0] in prefixes
 
 

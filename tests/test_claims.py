@@ -102,13 +102,19 @@ def test_every_claim_is_tied_to_its_span(rows):
         assert abstracts[r["arxiv_id"]][r["char_start"] : r["char_end"]] == r["claim"]
         assert r["claim_id"] == f"{r['arxiv_id']}#{r['sentence_index']}"
         assert r["grounded"]
-    assert [r["claim_id"] for r in rows] == [
-        "2501.00001#1",
-        "2501.00001#2",
-        "2501.00002#1",
-        "2501.00002#2",
-        "2501.00003#1",
+    assert [(r["claim_id"], r["claim_kind"]) for r in rows] == [
+        # Background, but a relevant statement: part of an answer to the question.
+        ("2501.00001#0", "statement"),
+        ("2501.00001#1", "measurement"),
+        ("2501.00001#2", "measurement"),
+        ("2501.00002#1", "finding"),
+        ("2501.00002#2", "comparison"),
+        # Off-topic: kept as a checkable comparison, judged irrelevant.
+        ("2501.00003#1", "comparison"),
     ]
+    # "Balancing experts matters for throughput." is too short a statement; "We predict protein
+    # structures from sequences." is no claim and not relevant.
+    assert not {"2501.00002#0", "2501.00003#0"} & {r["claim_id"] for r in rows}
 
 
 def test_evidence_comes_from_other_papers_and_fields_are_consistent(rows):

@@ -149,7 +149,10 @@ def inputs(
         {"query_index": i % 2, "arxiv_id": p["arxiv_id"], "ledger_key": f"k{i}", "source_ref": None}
         for i, p in enumerate(papers)
     ]
-    outcome = run_tribunal(Evidence(question, hits, papers, claims), Settings())
+    # "weak" shows a revised synthesis, so the question_unanswered gate (fatal: no revision) is
+    # off there; the fatal pages are "none" and the ungrounded ones.
+    settings = Settings(answered_share=0.0) if kind == "weak" else Settings()
+    outcome = run_tribunal(Evidence(question, hits, papers, claims), settings)
     reviews = outcome_rows(qid, outcome)
     return public_record.Inputs(
         qid,

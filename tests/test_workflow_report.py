@@ -260,7 +260,7 @@ def test_record_pages_load_in_chromium_with_their_figures(run, page):
     assert report.console_errors == []
     assert report.failed_requests == []
     assert report.requests == [(run / "results" / page).as_uri()]  # nothing else fetched
-    assert report.value["figures"] == 4 and report.value["sized"] == 4
+    assert report.value["figures"] == 5 and report.value["sized"] == 5
     assert report.value["tables"] >= 5 and report.value["id"]
     assert shot.stat().st_size > 10_000
 

@@ -45,6 +45,7 @@ CODE_GLOBS = (
     "scripts/*.py",
     "src/sovereign/*.py",
     "src/sovereign/models/*.json",
+    "src/sovereign/models/minilm/*",
     "config/schemas/*",
     "envs/*",
     "profiles/default/*",
@@ -103,6 +104,7 @@ def bundle_config(config: dict[str, Any]) -> dict[str, Any]:
         results="results",
         ledger="ledger",
         corrections="corrections",
+        cache="cache",
     )
     out["search"]["snapshot"] = None  # search is frozen: the raw stage is in the bundle
     for section, key in (("search", "arxiv_url"), ("embed", "nim_url")):

@@ -165,6 +165,29 @@ def _rerun_failure(stderr: str) -> tuple[str, str]:
     return "FAILED", f"the re-run failed{where}: {last}"
 
 
+def _differing(
+    manifest: dict[str, Any], members: dict[str, bytes], out_dir: Path, written_only: bool = False
+) -> list[dict[str, Any]]:
+    """The outputs whose bytes are not the manifest's (missing ones too, unless `written_only`),
+    each with what differs."""
+    files = []
+    for name, expected in sorted(manifest["outputs"].items()):
+        path = out_dir / name
+        actual = path.read_bytes() if path.exists() else None
+        if actual is None and written_only:
+            continue
+        if actual is None or sha256(actual) != expected:
+            files.append(
+                {
+                    "file": name,
+                    "expected_sha256": expected,
+                    "actual_sha256": sha256(actual) if actual is not None else None,
+                    "summary": summarize(name, members[f"expected/{name}"], actual),
+                }
+            )
+    return files
+
+
 def verify(
     bundle_path: Path,
     *,
@@ -242,31 +265,27 @@ def verify(
                 duration_s=round(time.monotonic() - started, 1),
             )
         env = _environment(method, manifest)
+        out_dir = work / "results" / qid
         if proc.returncode != 0:
             status, reason = _rerun_failure(proc.stderr)
+            # Stage files the re-run did write before it stopped, and that differ: the bundle is
+            # shown not to reproduce, whatever stopped the rest (a ledger miss downstream of a
+            # diverged stage is a symptom, not the finding).
+            diverged = _differing(manifest, members, out_dir, written_only=True)
+            if diverged:
+                names = ", ".join(f["file"] for f in diverged)
+                status, reason = "FAILED", f"{names} differ; then {reason}"
             return _verdict(
                 manifest,
                 bundle,
                 status=status,
                 reason=reason,
+                files=diverged,
                 evaluated=_now(),
                 environment=env,
                 duration_s=round(time.monotonic() - started, 1),
             )
-        out_dir = work / "results" / qid
-        files = []
-        for name, expected in sorted(manifest["outputs"].items()):
-            path = out_dir / name
-            actual = path.read_bytes() if path.exists() else None
-            if actual is None or sha256(actual) != expected:
-                files.append(
-                    {
-                        "file": name,
-                        "expected_sha256": expected,
-                        "actual_sha256": sha256(actual) if actual is not None else None,
-                        "summary": summarize(name, members[f"expected/{name}"], actual),
-                    }
-                )
+        files = _differing(manifest, members, out_dir)
         n = len(manifest["outputs"])
         if files:
             status = "FAILED"

@@ -541,8 +541,8 @@ def synthesizer(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings)
                 "question_unanswered",
                 "fatal",
                 f"The synthesis answers {answered:.0%} of the question (mean credit of its "
-                f"{len(credits)} parts), below {s.answered_share:.0%}: the kept sources do not "
-                "answer it.",
+                f"{len(credits)} {'part' if len(credits) == 1 else 'parts'}), below "
+                f"{s.answered_share:.0%}: the kept sources do not answer it.",
                 tuple(p[0] for p in parts),
                 10.0,
             )
