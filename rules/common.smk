@@ -118,11 +118,14 @@ onerror:
 NETWORK_SEARCH = config["search"]["backend"] == "arxiv"
 REMOTE_EMBED = config["embed"]["backend"] == "nim" and not config["embed"]["offline"]
 # The verifier and relevance models the claims stage applies: a retrained model reruns it.
+# The claims stage's models (the filter's fitted threshold reaches its rule as a param instead).
 MODEL_FILES = sorted(
-    str(p) for p in (Path(workflow.basedir) / "src/sovereign/models").glob("*.json")
+    str(p)
+    for p in (Path(workflow.basedir) / "src/sovereign/models").glob("*.json")
+    if p.name != "filter.json"
 )
-FILTER_MODEL = f"{workflow.basedir}/src/sovereign/models/filter.json"
-# The filter's semantic threshold as configured, or the fitted one (a refit reruns the filter).
+# The filter's semantic threshold as configured, or the fitted one: a param, so a refit that
+# moves it reruns the filter (and an input file fewer per job keeps planning cheap).
 SEMANTIC_THRESHOLD = semantic_threshold(config["filter"]["semantic_threshold"])
 
 

@@ -5,7 +5,6 @@
 rule filter:
     input:
         raw=f"{RESULTS}/{{qid}}/raw.parquet",
-        model=FILTER_MODEL,
     output:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
     log:
@@ -21,6 +20,5 @@ rule filter:
         question=get_question_text,
         threshold=config["filter"]["threshold"],
         semantic_threshold=SEMANTIC_THRESHOLD,
-        cache=config["cache"],
     script:
         "../scripts/filter.py"

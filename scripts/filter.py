@@ -12,7 +12,7 @@ from sovereign.parquet_io import read_table, write_table
 
 def stage(smk, log):
     raw = read_table(smk.input.raw, schemas.RAW)
-    encoder = encoder_for({"cache": smk.params.cache}, smk.threads)
+    encoder = encoder_for(smk.config, smk.threads)
     if encoder.model != load_filter_model().encoder:
         raise InputFileError(
             str(MODEL_FILE),
