@@ -419,7 +419,7 @@ def test_tribunal_findings_per_round_and_role(pages):
 
 def test_failed_question_renders_every_empty_case(pages):
     page = pages["none"]
-    assert "No claim was extracted: no paper reached the TF-IDF threshold" in page
+    assert "No claim was extracted: no paper reached the TF-IDF or the semantic threshold" in page
     assert "No retrieved paper reached the TF-IDF threshold 0.15" in page
     assert ">no claims</text>" in page  # the confidence figure's empty frame
     assert '<span class="badge level-fatal">fatal</span>' in page

@@ -694,10 +694,12 @@ def _claims(record: dict[str, Any], claims: list[dict[str, Any]]) -> str:
     r = record["retrieval"]
     if not claims:
         why = (
-            "no paper reached the TF-IDF threshold, so there was nothing to extract claims from."
+            "no paper reached the TF-IDF or the semantic threshold, so there was nothing to "
+            "extract claims from."
             if not r["kept"]
             else f"the {_plural(r['kept'], 'kept paper')} state no checkable claim (no "
-            "comparison, measured result or reported finding in their abstracts)."
+            "comparison, measured result, reported finding or relevant statement in their "
+            "abstracts)."
         )
         return _section("claims", _p("No claim was extracted: " + why, "muted"))
     verified = sum(bool(c["verified"]) for c in claims)

@@ -147,8 +147,9 @@ def _uncertainties(record: dict[str, Any], claims: list[dict], summary: Summary)
     v = record["provenance"]["methods"]["verifier"]
     out.append(
         f"Measured limits: the evidence verifier's held-out macro-F1 is {v['macro_f1']:.3f}; "
-        f"the relevance model's test AUC is {v['relevance_auc']:.3f}. Claims come from "
-        "abstracts only, not full texts; TF-IDF retrieval misses paraphrases."
+        f"the relevance model's held-out AUC is {v['relevance_auc']:.3f}. Claims come from "
+        "abstracts only, not full texts; whether a claim answers the question is judged by "
+        "its words (terms, entities), not by its meaning."
     )
     return out
 

@@ -270,7 +270,7 @@ def _relevance_findings(ev: Evidence, syn: Synthesis, s: Settings) -> list[Findi
                 "no_claims",
                 "major",
                 f"The {len(ev.kept)} kept papers yield no checkable claim (no comparison, "
-                "measured result or reported finding in their abstracts).",
+                "measured result, reported finding or relevant statement in their abstracts).",
                 tuple(p["arxiv_id"] for p in ev.kept),
                 3.0,
             )
