@@ -38,4 +38,4 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .snakemake results logs indexes cache .results.sovereign-run.lock
+	rm -rf $(VENV) .snakemake results logs indexes cache answer-bench .results.sovereign-run.lock

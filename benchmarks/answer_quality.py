@@ -26,10 +26,10 @@ measures, per question and as means over the questions of a half:
 Questions are split in two halves by a salted sha256 of the question text: `fit` (to tune the
 filter on, see `filter_examples`) and `report` (to report figures on, untouched by tuning).
 
-    .venv/bin/python benchmarks/answer_quality.py build --out /tmp/aq [--data ../shared/data]
-    .venv/bin/python benchmarks/answer_quality.py run --out /tmp/aq --half all [--limit N] \\
+    .venv/bin/python benchmarks/answer_quality.py build --out answer-bench [--data ../shared/data]
+    .venv/bin/python benchmarks/answer_quality.py run --out answer-bench --half all [--limit N] \\
         [--cores 2] [--workdir DIR]
-    .venv/bin/python benchmarks/answer_quality.py evaluate --out /tmp/aq --half report \\
+    .venv/bin/python benchmarks/answer_quality.py evaluate --out answer-bench --half report \\
         --json benchmarks/answer_quality.json
 
 `build` writes DIR/snapshot/ (evidence.jsonl + the cs_daily files), DIR/questions.tsv,
@@ -61,6 +61,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
+from sovereign.minilm import MODEL_ID as MINILM_ID  # noqa: E402
 from sovereign.records import paper_date  # noqa: E402
 from sovereign.snapshot import load_snapshot  # noqa: E402
 from sovereign.snapshot_files import snapshot_files  # noqa: E402
@@ -685,7 +686,7 @@ def fit_filter(out: Path, write_model: bool = False) -> dict[str, Any]:
     top = max(c["f2"] for c in curve.values())
     best = max(t for t, c in curve.items() if c["f2"] >= top - F2_NOISE)
     result = {
-        "encoder": "sentence-transformers/all-MiniLM-L6-v2@onnx-int8",
+        "encoder": MINILM_ID,
         "semantic_threshold": best,
         "measurement": {
             "benchmark": "benchmarks/answer_quality.py (ScholarQA-CS evidence quotes among "

@@ -13,10 +13,11 @@ from sovereign.parquet_io import read_table, write_table
 def stage(smk, log):
     raw = read_table(smk.input.raw, schemas.RAW)
     encoder = encoder_for(smk.config, smk.threads)
-    if encoder.model != load_filter_model().encoder:
+    fitted_on = load_filter_model().encoder
+    if encoder.model != fitted_on:
         raise InputFileError(
             str(MODEL_FILE),
-            f"was fitted on {load_filter_model().encoder}, not on {encoder.model}",
+            f"was fitted on {fitted_on}, not on {encoder.model}",
             "restore it from the repository (git checkout -- src/sovereign/models/filter.json)",
         )
     semantic = semantic_threshold(smk.params.semantic_threshold)

@@ -29,7 +29,7 @@ import numpy as np
 from .embedders import Embedder, WordLlamaEmbedder, cosine, encoder
 from .errors import InputFileError
 from .filter import document
-from .relevance import FEATURES, load_relevance_model, relevance_features
+from .relevance import load_relevance_model, relevance_features
 from .sentences import sentence_spans
 from .text import fold
 from .verifier import VerifierModel, feature_matrix, load_verifier_model, verdict
@@ -191,7 +191,7 @@ def extract_claims(
             for n, s in enumerate(all_sentences)
         ],
         dtype=np.float64,
-    ).reshape(-1, len(FEATURES))
+    )
     p_relevant = relevance_model.probability(rel_rows)
     claims = []
     relevance_list = []

