@@ -174,7 +174,8 @@ def code(script):
     most of its time resolving them.)"""
     base = Path(workflow.basedir)
     return code_digest(
-        script_code(base / "scripts" / f"{script}.py", base / "src/sovereign")
+        script_code(base / "scripts" / f"{script}.py", base / "src/sovereign"),
+        base / "src",
     )
 
 

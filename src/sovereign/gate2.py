@@ -43,9 +43,9 @@ CODE_GLOBS = (
     "Snakefile",
     "rules/*.smk",
     "scripts/*.py",
-    "src/sovereign/*.py",
-    "src/sovereign/models/*.json",
-    "src/sovereign/models/minilm/*",
+    # the library, every subpackage included
+    "src/sovereign/**/*.py",
+    "src/sovereign/models/**/*",
     "config/schemas/*",
     "envs/*",
     "profiles/default/*",
