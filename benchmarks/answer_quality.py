@@ -61,7 +61,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from sovereign.minilm import MODEL_ID as MINILM_ID  # noqa: E402
+from sovereign.encoders.minilm import MODEL_ID as MINILM_ID  # noqa: E402
 from sovereign.records import paper_date  # noqa: E402
 from sovereign.snapshot import load_snapshot  # noqa: E402
 from sovereign.snapshot_files import snapshot_files  # noqa: E402

@@ -24,9 +24,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from sovereign.embedders import LOCAL_BACKENDS  # noqa: E402
-from sovereign.filter import pair_cosine, term_counts  # noqa: E402
-from sovereign.text import collapse_whitespace  # noqa: E402
+from sovereign.encoders.local import LOCAL_BACKENDS  # noqa: E402
+from sovereign.text.normalize import collapse_whitespace  # noqa: E402
+from sovereign.text.tfidf import pair_cosine, term_counts  # noqa: E402
 
 # CSFCube: a query paper's facet is the sentences its tagger labels so; background includes the
 # objective sentences. Relevant means the guidelines' two upper grades of 0-3.

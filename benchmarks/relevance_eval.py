@@ -35,10 +35,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from sovereign.claims import claim_kind, paper_sentences
-from sovereign.embedders import encoder
-from sovereign.filter import document, term_counts
+from sovereign.contracts import document
+from sovereign.encoders.cache import CachedEmbedder
+from sovereign.encoders.local import encoder
 from sovereign.relevance import FEATURES, MODEL_FILE, RelevanceModel, relevance_features
-from sovereign.vector_cache import CachedEmbedder
+from sovereign.text.tfidf import term_counts
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "benchmarks" / "relevance_examples.tsv.gz"

@@ -21,10 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from sovereign.claims import extract_claims  # noqa: E402
-from sovereign.embedders import WordLlamaEmbedder  # noqa: E402
-from sovereign.filter import document  # noqa: E402
-from sovereign.leftovers import STAGE_FILES  # noqa: E402
-from sovereign.public_record import Inputs, package_versions  # noqa: E402
+from sovereign.contracts import STAGE_FILES, document  # noqa: E402
+from sovereign.encoders.wordllama import WordLlamaEmbedder  # noqa: E402
+from sovereign.public_record import Inputs  # noqa: E402
 from sovereign.publish import model_figures, render_all  # noqa: E402
 from sovereign.snapshot import load_snapshot  # noqa: E402
 from sovereign.tribunal import (  # noqa: E402
@@ -34,6 +33,7 @@ from sovereign.tribunal import (  # noqa: E402
     run_tribunal,
     summary_from_rows,
 )
+from sovereign.versions import package_versions  # noqa: E402
 
 QUESTION = "How do auxiliary load balancing losses affect expert utilization in mixture-of-experts?"
 SCHEMA = json.loads((ROOT / "config/schemas/record.schema.json").read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from sovereign.codedeps import code_digest, script_code
+from sovereign.contracts import QUESTION_ID_PATTERN
 from sovereign.config import load_yaml, read_questions, validate_config
 from sovereign.corrections import correction_files
 from sovereign.errors import SovereignError
@@ -130,7 +131,7 @@ SEMANTIC_THRESHOLD = semantic_threshold(config["filter"]["semantic_threshold"])
 
 
 wildcard_constraints:
-    qid="[A-Za-z0-9_-]{1,64}",
+    qid=QUESTION_ID_PATTERN,
 
 
 def final_outputs():

@@ -4,8 +4,9 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import entry, schemas
 from sovereign.claims import Settings, extract_claims
-from sovereign.embed import encoder_for, vectors
-from sovereign.parquet_io import read_table, write_table
+from sovereign.embed import vectors
+from sovereign.encoders.local import encoder_for
+from sovereign.io import read_table, write_table
 
 
 def stage(smk, log):

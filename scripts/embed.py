@@ -4,7 +4,7 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import entry, schemas
 from sovereign.embed import embedding_rows, make_embedder
-from sovereign.parquet_io import read_table, write_table
+from sovereign.io import read_table, write_table
 
 
 def stage(smk, log):

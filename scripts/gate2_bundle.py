@@ -6,10 +6,10 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import entry, schemas
 from sovereign.archive import write_archive
-from sovereign.filter import document
+from sovereign.contracts import document
 from sovereign.gate2 import build_members
-from sovereign.parquet_io import read_table
-from sovereign.public_record import package_versions
+from sovereign.io import read_table
+from sovereign.versions import package_versions
 
 WORKFLOW = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import entry
-from sovereign.ledger import write_atomic
+from sovereign.io import write_atomic
 from sovereign.reproduce import record_verdict, verify
 
 

@@ -6,13 +6,13 @@ from pathlib import Path
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import entry, schemas
+from sovereign.contracts import STAGE_FILES
 from sovereign.corrections import head_sha256, read_corrections
-from sovereign.ledger import write_atomic
-from sovereign.leftovers import STAGE_FILES
-from sovereign.parquet_io import read_table
-from sovereign.public_record import Inputs, package_versions
-from sovereign.publish import model_figures, render_all, sha256_file
+from sovereign.io import read_table, sha256_file, write_atomic
+from sovereign.public_record import Inputs
+from sovereign.publish import model_figures, render_all
 from sovereign.tribunal import summary_from_rows
+from sovereign.versions import package_versions
 
 # The stage files the report is made from (the rule names each input after its file)
 PARQUET_INPUTS = [name for name in STAGE_FILES if name.endswith(".parquet")]

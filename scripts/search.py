@@ -3,8 +3,8 @@
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import entry, schemas
-from sovereign.config import Question
-from sovereign.parquet_io import write_table
+from sovereign.contracts import Question
+from sovereign.io import write_table
 from sovereign.search import SearchSettings, search
 
 

@@ -16,7 +16,7 @@ from conftest import make_workdir, snakemake
 from fake_arxiv import FakeArxiv
 from fixture_papers import PAPERS
 from sovereign.arxiv_search import SERVICE, Feed, check_feed
-from sovereign.config import Question
+from sovereign.contracts import Question
 from sovereign.errors import InputFileError, NetworkError
 from sovereign.fetch import RetryPolicy
 from sovereign.ledger import Ledger

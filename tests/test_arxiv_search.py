@@ -6,7 +6,7 @@ from conftest import ATOM, recorded_pages, requires_shared
 from fake_arxiv import FakeArxiv
 from fixture_papers import PAPERS
 from sovereign.arxiv_search import SERVICE
-from sovereign.config import Question
+from sovereign.contracts import Question
 from sovereign.errors import LedgerMiss, NetworkError
 from sovereign.fetch import RetryPolicy
 from sovereign.ledger import Ledger

@@ -10,9 +10,9 @@ import pytest
 
 from conftest import CS_DAILY, SHEET_QUESTIONS, requires_shared
 from sovereign.claims import Settings, claim_kind, extract_claims
-from sovereign.embedders import WordLlamaEmbedder
+from sovereign.contracts import document
+from sovereign.encoders.wordllama import WordLlamaEmbedder
 from sovereign.errors import InputFileError
-from sovereign.filter import document
 from sovereign.relevance import load_relevance_model
 from sovereign.snapshot import load_snapshot
 from sovereign.verifier import load_verifier_model, verdict

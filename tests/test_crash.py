@@ -20,7 +20,7 @@ from conftest import (
     snakemake_command,
 )
 from fake_arxiv import wait_for
-from sovereign.leftovers import STAGE_FILES
+from sovereign.contracts import STAGE_FILES
 from sovereign.runlock import run_in_progress
 
 pytestmark = pytest.mark.slow

@@ -12,11 +12,12 @@ import pytest
 from conftest import REPO
 from sovereign import schemas
 from sovereign.embed import QUESTION_ITEM, embedding_rows, vectors
-from sovereign.embedders import HashingEmbedder, WordLlamaEmbedder
+from sovereign.encoders.cache import CachedEmbedder
+from sovereign.encoders.hashing import HashingEmbedder
+from sovereign.encoders.minilm import MiniLMEmbedder
+from sovereign.encoders.wordllama import WordLlamaEmbedder
 from sovereign.errors import ConfigError, InputFileError
-from sovereign.minilm import MiniLMEmbedder
-from sovereign.parquet_io import to_table
-from sovereign.vector_cache import CachedEmbedder
+from sovereign.io import to_table
 
 TEXTS = [
     "Sparse mixture-of-experts routing sends each token to its top-k experts.",
@@ -63,8 +64,9 @@ def test_unknown_role_is_refused(embedder):
 def test_same_bytes_in_another_process_with_another_hash_seed():
     code = (
         "import sys; sys.path.insert(0, 'src');"
-        "from sovereign.embedders import WordLlamaEmbedder, HashingEmbedder;"
-        "from sovereign.minilm import MiniLMEmbedder;"
+        "from sovereign.encoders.wordllama import WordLlamaEmbedder;"
+        "from sovereign.encoders.hashing import HashingEmbedder;"
+        "from sovereign.encoders.minilm import MiniLMEmbedder;"
         f"texts = {TEXTS!r};"
         "sys.stdout.buffer.write(WordLlamaEmbedder().embed(texts, 'passage').tobytes()"
         " + HashingEmbedder().embed(texts, 'passage').tobytes()"
@@ -160,7 +162,7 @@ def test_minilm_is_the_pretrained_sentence_encoder():
 
 
 def test_minilm_refuses_a_tampered_tokenizer(tmp_path, monkeypatch):
-    from sovereign import minilm
+    from sovereign.encoders import minilm
 
     fake = tmp_path / "tokenizer.json"
     fake.write_bytes(minilm.TOKENIZER_FILE.read_bytes().replace(b'"[UNK]"', b'"[UNX]"', 1))

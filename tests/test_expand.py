@@ -1,6 +1,7 @@
 import pytest
 
-from sovereign.expand import KINDS, analyse, expand
+from sovereign.expand import KINDS, expand
+from sovereign.text.question import analyse
 
 SEED = (
     "What is the generalization capability of SMoES on out-of-domain VQA benchmarks like "

@@ -7,8 +7,9 @@ import pytest
 
 from conftest import CS_DAILY
 from sovereign import schemas
-from sovereign.filter import deduplicate, filter_papers, tfidf_scores
-from sovereign.parquet_io import to_table, write_table
+from sovereign.filter import deduplicate, filter_papers
+from sovereign.io import to_table, write_table
+from sovereign.text.tfidf import tfidf_scores
 
 QUESTION = "How does top-k expert routing affect accuracy in mixture-of-experts models?"
 
@@ -148,7 +149,7 @@ def test_filtered_schema_round_trip(tmp_path):
 def test_pair_cosine_equals_scikit_learn_fitted_on_the_pair():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from sovereign.text import fold
+    from sovereign.text.normalize import fold
 
     docs = [h["title"] + ". " + h["abstract"] for h in HITS]
     ours = tfidf_scores(QUESTION, docs)
@@ -173,8 +174,8 @@ def test_the_term_analyzer_is_scikit_learns_word_analyzer():
     the two must give the same terms on real metadata and on awkward text."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from sovereign.filter import term_counts
-    from sovereign.text import fold
+    from sovereign.text.normalize import fold
+    from sovereign.text.tfidf import term_counts
 
     reference = TfidfVectorizer(
         preprocessor=fold, ngram_range=(1, 2), stop_words="english"

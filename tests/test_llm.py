@@ -13,7 +13,8 @@ import pytest
 from fake_llm import DEAD_URL, FakeLlm, chat_answer, fake_review
 from sovereign.errors import InputFileError, LedgerMiss, NetworkError
 from sovereign.fetch import RetryPolicy
-from sovereign.ledger import Ledger, canonical_json, request_key
+from sovereign.io import canonical_json
+from sovereign.ledger import Ledger, request_key
 from sovereign.llm import LLM_SERVICE, ChatClient, Completion, prompt_sha256
 from sovereign.llm_review import (
     PROMPT_VERSION,

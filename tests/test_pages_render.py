@@ -29,6 +29,7 @@ from sovereign.expand import expand
 from sovereign.pages import DISCLAIMERS, SECTIONS, index_page, record_page
 from sovereign.publish import check_record, render_all
 from sovereign.tribunal import Evidence, Settings, outcome_rows, run_tribunal, summary_from_rows
+from sovereign.versions import package_versions
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTION = "Does expert pruning of mixture-of-experts LLMs reduce memory while preserving accuracy?"
@@ -511,7 +512,7 @@ def complete(inp: public_record.Inputs) -> public_record.Inputs:
         inp,
         settings={**SETTINGS, "methods": METHODS},
         artifacts=artifacts,
-        versions=public_record.package_versions(),
+        versions=package_versions(),
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO
 from sovereign import schemas
 from sovereign.errors import InputFileError
-from sovereign.parquet_io import read_table, write_table
+from sovereign.io import read_table, write_table
 
 SCHEMA = pa.schema([pa.field("k", pa.string(), nullable=False), pa.field("v", pa.float64())])
 ROWS = [{"k": "b", "v": 2.0}, {"k": "a", "v": None}, {"k": "c", "v": 0.1}]
@@ -18,7 +18,7 @@ ROWS = [{"k": "b", "v": 2.0}, {"k": "a", "v": None}, {"k": "c", "v": 0.1}]
 WRITER = """
 import sys
 import pyarrow as pa
-from sovereign.parquet_io import write_table
+from sovereign.io import write_table
 schema = pa.schema([pa.field("k", pa.string(), nullable=False), pa.field("v", pa.float64())])
 rows = [dict(k=k, v=len(k) / 7) for k in {"x", "yy", "zzz", "w", "vv"}]
 write_table(rows, schema, sys.argv[1], ("k",))

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sovereign.embedders import Embedder, encoder
+from sovereign.encoders.base import Embedder
+from sovereign.encoders.local import encoder
 from sovereign.relevance import (
     FEATURES,
     MODEL_FILE,

@@ -14,10 +14,10 @@ from sovereign import review as review_module
 from sovereign import schemas
 from sovereign.coverage import question_terms
 from sovereign.errors import LedgerMiss, NetworkError
+from sovereign.io import write_table
 from sovereign.ledger import Ledger, request_key
 from sovereign.llm import LLM_SERVICE, prompt_sha256
 from sovereign.llm_review import messages_for
-from sovereign.parquet_io import write_table
 from sovereign.relevance import load_relevance_model
 from sovereign.review import brief, llm_client, llm_reviewer, settings_from_config
 from sovereign.tribunal import (

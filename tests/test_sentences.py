@@ -5,7 +5,7 @@ import time
 import pytest
 
 from conftest import CS_DAILY, requires_shared
-from sovereign.sentences import sentence_spans, split_sentences
+from sovereign.text.sentences import sentence_spans, split_sentences
 
 # (id, text, expected sentences); each text is written as arXiv serves it, wraps included.
 CASES = [

@@ -25,7 +25,7 @@ from sovereign.records import paper_date
 from sovereign.snapshot import load_snapshot
 from sovereign.snapshot_files import INDEX_FILES, index_dir
 from sovereign.snapshot_index import BM25_B, BM25_K1, SnapshotIndex, build_index, search_text
-from sovereign.text import search_words
+from sovereign.text.normalize import search_words
 
 
 def files(directory):

@@ -1,4 +1,4 @@
-from sovereign.text import collapse_whitespace, detex, fold, none_if_blank
+from sovereign.text.normalize import collapse_whitespace, detex, fold, none_if_blank
 
 
 def test_collapse_joins_hard_wrapped_lines():
@@ -27,7 +27,7 @@ def test_missing_value_spellings_are_none():
 
 
 def test_search_words_split_hyphens_like_a_search_engine():
-    from sovereign.text import search_words
+    from sovereign.text.normalize import search_words
 
     assert search_words("Mixture-of-Experts on VQA-CP v2.0") == [
         "mixture",

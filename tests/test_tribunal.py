@@ -22,8 +22,8 @@ from sovereign.coverage import (
     stems,
 )
 from sovereign.errors import InputFileError
-from sovereign.parquet_io import read_table, write_table
-from sovereign.text import fold
+from sovereign.io import read_table, write_table
+from sovereign.text.normalize import fold
 from sovereign.tribunal import (
     TRIBUNAL,
     UNFIXABLE_BY_DISCLOSURE,

@@ -23,7 +23,7 @@ from conftest import (
 )
 from fake_arxiv import FakeArxiv
 from fixture_papers import PAPERS
-from sovereign.leftovers import STAGE_FILES
+from sovereign.contracts import STAGE_FILES
 
 pytestmark = pytest.mark.slow
 

@@ -26,12 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from .embedders import Embedder, WordLlamaEmbedder, cosine, encoder
+from .contracts import document
+from .encoders.base import Embedder, cosine
+from .encoders.local import encoder
+from .encoders.wordllama import WordLlamaEmbedder
 from .errors import InputFileError
-from .filter import document
 from .relevance import load_relevance_model, relevance_features
-from .sentences import sentence_spans
-from .text import fold
+from .text.normalize import fold
+from .text.sentences import sentence_spans
 from .verifier import VerifierModel, feature_matrix, load_verifier_model, verdict
 from .verifier_data import CONTRADICT, LABELS, SUPPORT
 

@@ -14,7 +14,6 @@ import math
 import os
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -24,9 +23,15 @@ from urllib.parse import urlsplit
 import yaml
 
 from .arxiv_terms import ARXIV_API_URL, TOU_MIN_INTERVAL
+from .contracts import (
+    MAX_QUESTION_ID_CHARS,
+    QUESTION_ID_CHARS,
+    QUESTION_ID_RULE,
+    Question,
+)
 from .errors import ConfigError
-from .expand import has_search_terms
-from .text import collapse_whitespace
+from .text.normalize import collapse_whitespace
+from .text.question import has_search_terms
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -411,13 +416,6 @@ def _check_review(config: dict[str, Any], sources: Sequence[tuple[str, dict]]) -
         )
 
 
-@dataclass(frozen=True)
-class Question:
-    question_id: str
-    question: str
-    as_of: str
-
-
 def read_questions(path: str | os.PathLike[str], schema: dict[str, Any]) -> list[Question]:
     """The question sheet as validated rows, sorted by question_id."""
     where = str(path)
@@ -565,24 +563,19 @@ def _check_header(header: list[str], where: str) -> None:
     raise ConfigError(where, "; ".join(parts), fix)
 
 
-MAX_ID_CHARS = 64  # as the schema's question_id pattern says
-_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-_ID_RULE = "letters, digits, _ and - (the id names the folder results/<question_id>/)"
-
-
 def _cell_problem(column: str, err: ValidationError) -> tuple[str, str]:
     """(problem, fix) for a sheet cell the schema refuses, naming what exactly is wrong."""
     value = err.instance if isinstance(err.instance, str) else str(err.instance)
     if column == "question_id":
-        bad = sorted({c for c in value if c not in _ID_CHARS}, key=value.index)
+        bad = sorted({c for c in value if c not in QUESTION_ID_CHARS}, key=value.index)
         if not value:
-            return "the question id is empty", f"give the question a short id of {_ID_RULE}"
+            return "the question id is empty", f"give the question a short id of {QUESTION_ID_RULE}"
         if bad:
-            return f"{_show(value)} holds {_char_list(bad)}", f"use only {_ID_RULE}"
-        if len(value) > MAX_ID_CHARS:
+            return f"{_show(value)} holds {_char_list(bad)}", f"use only {QUESTION_ID_RULE}"
+        if len(value) > MAX_QUESTION_ID_CHARS:
             return (
                 f"{_show(value)} is {len(value)} characters long",
-                f"shorten it to at most {MAX_ID_CHARS} characters",
+                f"shorten it to at most {MAX_QUESTION_ID_CHARS} characters",
             )
         if value.startswith("-"):
             return (

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputFileError, SovereignError
-from .ledger import write_atomic
+from .io import write_atomic
 
 CONTRACT = "correction-record-v1"
 KINDS = ("erratum", "clarification", "retraction", "gate2")

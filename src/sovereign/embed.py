@@ -13,24 +13,15 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .embedders import LOCAL_BACKENDS, Embedder, encoder
+from .contracts import document
+from .encoders.base import Embedder
+from .encoders.cache import CachedEmbedder
+from .encoders.local import LOCAL_BACKENDS, cache_dir
 from .errors import InputFileError
 from .fetch import RetryPolicy
-from .filter import document
 from .ledger import Ledger
-from .vector_cache import CachedEmbedder
 
 QUESTION_ITEM = "question"
-
-
-def cache_dir(config: dict[str, Any]) -> str:
-    """Where computed vectors are kept, shared by every stage and question."""
-    return f"{config.get('cache', 'cache')}/embeddings"
-
-
-def encoder_for(config: dict[str, Any], threads: int = 1) -> Embedder:
-    """The pipeline's fixed sentence encoder (sovereign.embedders.encoder), cached."""
-    return CachedEmbedder(encoder(threads), cache_dir(config))
 
 
 def make_embedder(

@@ -17,29 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .stopwords import ENGLISH
-from .text import detex
+from .text.question import analyse
 
-# Words that frame a research question without naming its subject.
-QUESTION_WORDS = frozenset(
-    """
-    affect affects affected approach approaches assess capability capabilities change changes
-    compare compared comparing comparison consider degree does effect effects evaluate
-    evaluated evidence extent factor factors generalize how impact impacts influence
-    influences like measured measure measures method methods metric metrics performance
-    relative respect result results role setting settings study terms unseen use used using
-    versus via vs what whether which without work works e.g i.e etc
-    """.split()
-)
-STOPWORDS = ENGLISH | QUESTION_WORDS
-
-_WORD = re.compile(r"[^\W_]+(?:[-.'][^\W_]+)*")  # any script's letters and digits
 _BARE = re.compile(r"[A-Za-z0-9]+")
-# Segment boundaries; the captured group is a sentence end, after which a capital is no name.
-_SPLIT = re.compile(r"([?!]|\.(?:\s|$))|[,;:()\[\]\"]|\s[-–—]\s")
 MAX_KEYWORDS = 10
 MAX_PHRASES = 3
-MAX_PHRASE_WORDS = 3
 MAX_ENTITIES = 6
 KINDS = ("keywords", "phrases", "entities", "broad")
 
@@ -65,75 +47,6 @@ class Query:
             return self.text
         stamp = as_of.replace("-", "") + "2359"
         return f"({self.text}) AND submittedDate:[190001010000 TO {stamp}]"
-
-
-def _is_content(word: str) -> bool:
-    low = word.lower()
-    return low not in STOPWORDS and len(low) > 1
-
-
-def _is_entity(word: str, sentence_start: bool) -> bool:
-    """Acronyms, mixed-case names, model names with digits; a capital at sentence start is not."""
-    letters = [c for c in word if c.isalpha()]
-    if not letters or word.lower() in STOPWORDS:
-        return False
-    upper_inside = any(c.isupper() for c in word[1:])
-    has_digit = any(c.isdigit() for c in word) and len(letters) >= 2
-    capitalised = word[0].isupper() and not sentence_start
-    return upper_inside or has_digit or capitalised
-
-
-def _dedupe(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for item in items:
-        key = item.lower()
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
-
-
-def analyse(question: str) -> dict[str, list[str]]:
-    """Content words, key phrases and entities of a question, in order of appearance."""
-    plain = detex(question)
-    words: list[str] = []
-    entities: list[str] = []
-    phrases: list[list[str]] = []
-    sentence_start = True
-    for segment in _SPLIT.split(plain):
-        if segment is None:
-            continue
-        if _SPLIT.fullmatch(segment) and segment.strip() in ("?", "!", "."):
-            sentence_start = True
-            continue
-        run: list[str] = []
-        for word in _WORD.findall(segment):
-            word = word.strip(".'")
-            if not word:
-                continue
-            if _is_content(word):
-                words.append(word.lower())
-                run.append(word.lower())
-                if _is_entity(word, sentence_start):
-                    entities.append(word)
-            else:
-                if len(run) > 1:
-                    phrases.append(run)
-                run = []
-            sentence_start = False
-        if len(run) > 1:
-            phrases.append(run)
-    phrase_texts = _dedupe([" ".join(p[-MAX_PHRASE_WORDS:]) for p in phrases])
-    return {
-        "keywords": _dedupe(words),
-        "phrases": phrase_texts,
-        "entities": _dedupe(entities),
-    }
-
-
-def has_search_terms(question: str) -> bool:
-    return bool(analyse(question)["keywords"])
 
 
 def expand(question: str) -> list[Query]:

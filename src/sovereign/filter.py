@@ -9,7 +9,7 @@ arrive in and of which other papers the search happened to return):
   (0.15). (Fitted on all of a question's hits instead, IDF flattens and even clearly relevant
   papers score below 0.15; README "Filter" has the measurements.)
 - `semantic_score`: the cosine of the question (query) and the title + abstract (passage) in the
-  pretrained sentence encoder (sovereign.embedders.encoder), which sees an answer in other words
+  pretrained sentence encoder (sovereign.encoders.local.encoder), which sees an answer in other words
   where bigrams do not; `semantic_pass` at the threshold fitted on the answer-quality benchmark's
   fit half (`models/filter.json`, benchmarks/answer_quality.py), never on reported questions.
 
@@ -19,21 +19,18 @@ passes and `kept`, so the funnel can be drawn and every drop explained.
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from .embedders import Embedder, cosine
-from .embedders import encoder as default_encoder
+from .contracts import document
+from .encoders.base import Embedder, cosine
+from .encoders.local import encoder as default_encoder
 from .filter_model import semantic_threshold
 from .schemas import PAPER_COLUMNS
-from .stopwords import ENGLISH
-from .text import fold
+from .text.tfidf import tfidf_scores
 
 
 def deduplicate(raw: pa.Table) -> list[dict[str, Any]]:
@@ -56,55 +53,6 @@ def deduplicate(raw: pa.Table) -> list[dict[str, Any]]:
     for key, paper in papers.items():
         paper["query_hits"] = len(queries[key])
     return [papers[k] for k in sorted(papers)]
-
-
-def document(paper: dict[str, Any]) -> str:
-    return f"{paper['title']}. {paper['abstract']}"
-
-
-# scikit-learn's word analyzer (TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2),
-# stop_words="english")), spelled out: importing scikit-learn costs every job that scores text
-# about a second. tests/test_filter.py holds the two equal on real abstracts.
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
-
-
-def _terms(text: str) -> list[str]:
-    words = [w for w in _TOKEN.findall(fold(text)) if w not in ENGLISH]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-
-
-# scikit-learn's smooth IDF on a corpus of two documents: ln((1 + n) / (1 + df)) + 1.
-IDF_IN_BOTH = math.log(3 / 3) + 1
-IDF_IN_ONE = math.log(3 / 2) + 1
-
-
-def _weights(counts: Counter[str], other: Counter[str]) -> dict[str, float]:
-    return {t: c * (IDF_IN_BOTH if t in other else IDF_IN_ONE) for t, c in counts.items()}
-
-
-def _norm(weights: dict[str, float]) -> float:
-    return math.sqrt(math.fsum(w * w for w in weights.values()))
-
-
-def pair_cosine(question: Counter[str], paper: Counter[str]) -> float:
-    """TF-IDF cosine of two term-count vectors, IDF fitted on just this pair."""
-    shared = question.keys() & paper.keys()
-    if not shared:
-        return 0.0
-    wq, wp = _weights(question, paper), _weights(paper, question)
-    dot = math.fsum(wq[t] * wp[t] for t in shared)
-    return min(1.0, dot / (_norm(wq) * _norm(wp)))
-
-
-def term_counts(text: str) -> Counter[str]:
-    """The unigram + bigram counts of a text, stop words removed, as the TF-IDF score sees it."""
-    return Counter(_terms(text))
-
-
-def tfidf_scores(question: str, documents: list[str]) -> np.ndarray:
-    """TF-IDF cosine (unigrams + bigrams) of each document with the question."""
-    terms = term_counts(question)
-    return np.array([pair_cosine(terms, term_counts(d)) for d in documents], dtype=np.float64)
 
 
 def semantic_scores(question: str, documents: list[str], encoder: Embedder) -> np.ndarray:

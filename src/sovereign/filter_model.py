@@ -7,12 +7,11 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from .model_files import load_model_file
+from .io import MODELS, load_model_file
 
-MODEL_FILE = Path(__file__).parent / "models" / "filter.json"
+MODEL_FILE = MODELS / "filter.json"
 
 
 @dataclass(frozen=True)

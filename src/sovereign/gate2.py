@@ -27,9 +27,10 @@ from typing import Any
 import yaml
 
 from .arxiv_search import SERVICE as ARXIV_SERVICE
+from .contracts import STAGE_FILES
 from .fetch import without_userinfo
-from .ledger import Ledger, canonical_json, request_key
-from .leftovers import STAGE_FILES
+from .io import canonical_json
+from .ledger import Ledger, request_key
 from .llm import LLM_SERVICE
 from .nim import NIM_SERVICE, TRUNCATE
 

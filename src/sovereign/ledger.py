@@ -11,16 +11,12 @@ import base64
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import InputFileError
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+from .io import canonical_json, write_atomic
 
 
 def request_key(service: str, request: dict[str, Any]) -> str:
@@ -112,16 +108,3 @@ class Ledger:
         path = self.path(service, key)
         write_atomic(path, (json.dumps(record, sort_keys=True, indent=1) + "\n").encode("utf-8"))
         return Entry(key, service, request, status, retrieved_at, body, url)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -15,18 +15,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-# Each question's stage files, in the order the rules make them (the report rule writes the last
-# three at once).
-STAGE_FILES = (
-    "raw.parquet",
-    "filtered.parquet",
-    "embeddings.parquet",
-    "claims.parquet",
-    "reviews.parquet",
-    "report.md",
-    "record.json",
-    "record.html",
-)
+from .contracts import STAGE_FILES
 
 
 def _chains(

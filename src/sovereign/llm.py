@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InputFileError, LedgerMiss, NetworkError
 from .fetch import RetryPolicy, post_keyed_json, without_userinfo
-from .ledger import Entry, Ledger, canonical_json
+from .io import canonical_json
+from .ledger import Entry, Ledger
 
 if TYPE_CHECKING:
     import requests

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import NetworkError
-from .ledger import canonical_json
+from .io import canonical_json
 from .llm import LLM_SERVICE, ChatClient, prompt_sha256
 
 PROMPT_VERSION = "tribunal-llm-v1"

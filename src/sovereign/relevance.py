@@ -13,17 +13,16 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .embedders import cosine
-from .filter import pair_cosine, term_counts
-from .model_files import load_model_file
+from .encoders.base import cosine
+from .io import MODELS, load_model_file
+from .text.tfidf import pair_cosine, term_counts
 
 FEATURES = ("tfidf_sentence", "cosine_sentence", "tfidf_paper", "cosine_paper")
-MODEL_FILE = Path(__file__).parent / "models" / "relevance.json"
+MODEL_FILE = MODELS / "relevance.json"
 
 
 def relevance_features(

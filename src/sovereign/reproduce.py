@@ -34,13 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from .archive import extract_members, read_archive
+from .contracts import is_question_id
 from .corrections import append_correction, read_corrections
 from .diffsummary import summarize
 from .entry import LEDGER_MISS_TAG
 from .errors import InputFileError, SovereignError
 from .gate2 import BUNDLE_CONTRACT, IDENTITY_OUTPUTS, OUTPUTS, identity, sha256
-from .public_record import package_versions, record_id
+from .public_record import record_id
 from .sandbox import GUARD_MESSAGE, METHODS, run_isolated
+from .versions import package_versions
 
 VERDICT_CONTRACT = "sovereign-gate2-verdict-v1"
 # What a re-run says when it would need the network: a ledger miss (tagged by sovereign.entry),
@@ -53,7 +55,6 @@ _SOVEREIGN_ERROR = re.compile(r"sovereign: (.*)")
 _FAILED_RULE = re.compile(r"Error in rule (\w+)")
 # Only what a Python program needs reaches the sandbox: never a key, a token or a proxy.
 _ENV_ALLOWED = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "TERM")
-_QID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 RERUN_TIMEOUT = 3600.0  # seconds; a re-run that hangs is no verification
 SCOPE = "every stage after search (the raw stage is frozen in the bundle)"
 
@@ -90,7 +91,7 @@ def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[
     question = manifest["question"]
     if not (isinstance(listed, dict) and isinstance(outputs, dict) and isinstance(question, dict)):
         raise ValueError("members, outputs and question must be objects")
-    if not _QID.match(str(question.get("question_id", ""))):
+    if not is_question_id(question.get("question_id")):
         raise ValueError(f"question_id {question.get('question_id')!r} is not a question id")
     bad = []
     for name in sorted(set(listed) | set(members) - {"manifest.json"}):

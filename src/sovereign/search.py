@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import Question
+from .contracts import Question
 from .expand import Query, expand
 from .fetch import RetryPolicy
 from .ledger import Ledger

@@ -50,7 +50,7 @@ from .expand import Query
 from .records import paper_date
 from .snapshot import paper_version, parse_line, ref_name, snapshot_base
 from .snapshot_files import INDEX_FILES, INDEX_FORMAT, snapshot_files
-from .text import search_words
+from .text.normalize import search_words
 
 FIELD_BREAK = "|"  # between title, title and abstract: no phrase can match across it
 BM25_K1 = 1.2

