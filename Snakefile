@@ -9,7 +9,7 @@ min_version("9.27")
 import sys
 
 sys.path.insert(0, f"{workflow.basedir}/src")
-from sovereign.config import check_config_file
+from sovereign.config.files import check_config_file
 from sovereign.errors import SovereignError
 
 try:

@@ -4,14 +4,16 @@
 import sys
 from pathlib import Path
 
-from sovereign.codedeps import code_digest, script_code
+from sovereign.run.codedeps import code_digest, script_code
 from sovereign.contracts import QUESTION_ID_PATTERN
-from sovereign.config import load_yaml, read_questions, validate_config
+from sovereign.config.files import load_yaml
+from sovereign.config.questions import read_questions
+from sovereign.config.checks import validate_config
 from sovereign.corrections import correction_files
 from sovereign.errors import SovereignError
 from sovereign.filter_model import semantic_threshold
-from sovereign.leftovers import gaps, remove_orphans
-from sovereign.runlock import clear_stale_locks, hold_run, run_in_progress
+from sovereign.run.leftovers import gaps, remove_orphans
+from sovereign.run.runlock import clear_stale_locks, hold_run, run_in_progress
 from sovereign.snapshot_files import INDEX_FILES, index_dir, snapshot_files
 
 
@@ -80,7 +82,7 @@ except SovereignError as err:
 RESULTS = config["results"]
 
 # A run killed with SIGKILL leaves Snakemake's lock files behind; when no run is alive here they
-# are removed before Snakemake looks at them, so the rerun just starts (sovereign.runlock).
+# are removed before Snakemake looks at them, so the rerun just starts (sovereign.run.runlock).
 if workflow.is_main_process:
     for _stale in clear_stale_locks():
         say(f"removed {_stale}, left by a run that was killed")

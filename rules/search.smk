@@ -52,7 +52,7 @@ rule search:
         mem_mb=1024,
         runtime=30,
         # One live search at a time across the workflow (profiles set arxiv_api=1); the
-        # cross-process rate lock in sovereign.ratelimit enforces the 3 s spacing either way.
+        # cross-process rate lock in sovereign.net.ratelimit enforces the 3 s spacing either way.
         arxiv_api=1 if NETWORK_SEARCH else 0,
     params:
         code=code("search"),

@@ -2,11 +2,12 @@
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
-from sovereign import entry, schemas
+from sovereign import schemas
 from sovereign.claims import Settings, extract_claims
 from sovereign.embed import vectors
 from sovereign.encoders.local import encoder_for
 from sovereign.io import read_table, write_table
+from sovereign.run import entry
 
 
 def stage(smk, log):

@@ -4,11 +4,12 @@ from pathlib import Path
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
-from sovereign import entry, schemas
+from sovereign import schemas
 from sovereign.archive import write_archive
 from sovereign.contracts import document
 from sovereign.gate2 import build_members
 from sovereign.io import read_table
+from sovereign.run import entry
 from sovereign.versions import package_versions
 
 WORKFLOW = Path(__file__).resolve().parent.parent

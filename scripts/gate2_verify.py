@@ -5,9 +5,9 @@ from pathlib import Path
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
-from sovereign import entry
 from sovereign.io import write_atomic
 from sovereign.reproduce import record_verdict, verify
+from sovereign.run import entry
 
 
 def stage(smk, log):

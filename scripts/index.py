@@ -6,10 +6,10 @@ from pathlib import Path
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
-from sovereign import entry
 from sovereign.errors import InputFileError
 from sovereign.io import write_atomic
 from sovereign.pages import index_page
+from sovereign.run import entry
 
 
 def load(path):

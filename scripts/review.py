@@ -2,9 +2,10 @@
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
-from sovereign import entry, schemas
+from sovereign import schemas
 from sovereign.io import read_table, write_table
 from sovereign.review import llm_client, llm_reviewer, settings_from_config
+from sovereign.run import entry
 from sovereign.tribunal import Evidence, outcome_rows, run_tribunal
 
 

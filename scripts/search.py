@@ -2,9 +2,10 @@
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
-from sovereign import entry, schemas
+from sovereign import schemas
 from sovereign.contracts import Question
 from sovereign.io import write_table
+from sovereign.run import entry
 from sovereign.search import SearchSettings, search
 
 

@@ -4,7 +4,7 @@ import sys
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
-from sovereign import entry
+from sovereign.run import entry
 from sovereign.snapshot_index import build_index
 
 

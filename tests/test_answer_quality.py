@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from conftest import REPO, SHARED_DATA
-from sovereign.config import load_yaml, read_questions
+from sovereign.config.files import load_yaml
+from sovereign.config.questions import read_questions
 from sovereign.records import paper_date
 from sovereign.snapshot import load_snapshot
 

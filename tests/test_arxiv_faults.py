@@ -18,8 +18,8 @@ from fixture_papers import PAPERS
 from sovereign.arxiv_search import SERVICE, Feed, check_feed
 from sovereign.contracts import Question
 from sovereign.errors import InputFileError, NetworkError
-from sovereign.fetch import RetryPolicy
-from sovereign.ledger import Ledger
+from sovereign.net.http import RetryPolicy
+from sovereign.net.ledger import Ledger
 from sovereign.search import SearchSettings, search
 
 QUESTION = Question(

@@ -636,7 +636,7 @@ def messages(output: str) -> list[str]:
 
 
 # Paths a run may leave besides the results: Snakemake's own state always; once jobs run, their
-# logs and the lock file beside the results directory (sovereign.runlock); the index too when
+# logs and the lock file beside the results directory (sovereign.run.runlock); the index too when
 # the whole run succeeded.
 ALWAYS = (".snakemake",)
 JOBS_RAN = ("logs", ".results.sovereign-run.lock")

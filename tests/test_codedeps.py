@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from sovereign.codedeps import code_digest, script_code
 from sovereign.gate2 import code_members
+from sovereign.run.codedeps import code_digest, script_code
 
 TREE = {
     "src/sovereign/__init__.py": '__version__ = "0"\n',

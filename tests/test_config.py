@@ -1,7 +1,9 @@
 import pytest
 
 from conftest import REPO, write_sheet
-from sovereign.config import check_config_file, load_yaml, read_questions, validate_config
+from sovereign.config.checks import validate_config
+from sovereign.config.files import check_config_file, load_yaml
+from sovereign.config.questions import read_questions
 from sovereign.errors import ConfigError
 
 SCHEMA = load_yaml(REPO / "config/schemas/config.schema.yaml")

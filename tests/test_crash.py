@@ -21,7 +21,7 @@ from conftest import (
 )
 from fake_arxiv import wait_for
 from sovereign.contracts import STAGE_FILES
-from sovereign.runlock import run_in_progress
+from sovereign.run.runlock import run_in_progress
 
 pytestmark = pytest.mark.slow
 
@@ -199,7 +199,7 @@ def hold(results, *, stay: bool = False) -> subprocess.Popen:
     code = (
         "import sys, time\n"
         "from sovereign.errors import SovereignError\n"
-        "from sovereign.runlock import hold_run\n"
+        "from sovereign.run.runlock import hold_run\n"
         f"try:\n    hold_run({str(results)!r})\n"
         "except SovereignError as err:\n    sys.exit(err.message)\n"
         f"print('held', flush=True)\n{'time.sleep(600)' if stay else ''}\n"
@@ -281,7 +281,7 @@ def attach(workdir, *, stay: bool = False) -> subprocess.Popen:
     """A process that reads the workflow as Snakemake's main process does (clear_stale_locks),
     printing what it removed, and stays alive if `stay`."""
     code = (
-        "import time\nfrom sovereign.runlock import clear_stale_locks\n"
+        "import time\nfrom sovereign.run.runlock import clear_stale_locks\n"
         "print(len(clear_stale_locks()), flush=True)\n" + ("time.sleep(600)\n" if stay else "")
     )
     return subprocess.Popen(

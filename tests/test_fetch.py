@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from sovereign.errors import NetworkError
-from sovereign.fetch import RetryPolicy, request_with_retries, retry_after_seconds
+from sovereign.net.http import RetryPolicy, request_with_retries, retry_after_seconds
 
 
 class Script:

@@ -1,5 +1,5 @@
 """The transport fault matrix of both keyed services, the NIM embedder and the LLM reviewer's
-chat client (both send through sovereign.fetch.post_keyed_json), against loopback services:
+chat client (both send through sovereign.net.http.post_keyed_json), against loopback services:
 429 and 5xx retried, stalls and resets retried or reported, 401/403 fast and naming the key's
 variable, never its value, an echoing answer refused, a URL password in no message, and nothing
 recorded for a failed answer. What each service checks of its own answers stays in test_nim.py
@@ -19,10 +19,10 @@ from fake_llm import FakeLlm, chat_answer, fake_review
 from fake_nim import FakeNim, fake_vector
 from loopback import RESET, STALL
 from sovereign.errors import NetworkError
-from sovereign.fetch import RetryPolicy
-from sovereign.ledger import Ledger
 from sovereign.llm import ChatClient
 from sovereign.llm_review import SKEPTIC, messages_for
+from sovereign.net.http import RetryPolicy
+from sovereign.net.ledger import Ledger
 from sovereign.nim import NimEmbedder
 
 TEXTS = ["paper 0: sparse attention for long documents", "paper 1: routing", "paper 2: experts"]

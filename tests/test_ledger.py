@@ -3,7 +3,7 @@ import json
 import pytest
 
 from sovereign.errors import InputFileError
-from sovereign.ledger import Ledger, request_key
+from sovereign.net.ledger import Ledger, request_key
 
 REQ = {"search_query": "all:experts", "start": "0", "max_results": "10"}
 

@@ -12,9 +12,7 @@ import pytest
 
 from fake_llm import DEAD_URL, FakeLlm, chat_answer, fake_review
 from sovereign.errors import InputFileError, LedgerMiss, NetworkError
-from sovereign.fetch import RetryPolicy
 from sovereign.io import canonical_json
-from sovereign.ledger import Ledger, request_key
 from sovereign.llm import LLM_SERVICE, ChatClient, Completion, prompt_sha256
 from sovereign.llm_review import (
     PROMPT_VERSION,
@@ -27,6 +25,8 @@ from sovereign.llm_review import (
     parse_review,
     review,
 )
+from sovereign.net.http import RetryPolicy
+from sovereign.net.ledger import Ledger, request_key
 
 CANARY = "sk-CANARY-3b9e1f07c2d84a65"
 MODEL = "meta/llama-3.1-8b-instruct"

@@ -5,9 +5,9 @@ import pytest
 
 from fake_nim import DEAD_URL, FakeNim, fake_vector
 from sovereign.errors import ConfigError, LedgerMiss, NetworkError
-from sovereign.fetch import RetryPolicy
 from sovereign.io import canonical_json
-from sovereign.ledger import Ledger
+from sovereign.net.http import RetryPolicy
+from sovereign.net.ledger import Ledger
 from sovereign.nim import NIM_SERVICE, NimEmbedder
 
 CANARY = "nvapi-CANARY-7f3e9b21d4c6a805"

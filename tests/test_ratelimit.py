@@ -1,7 +1,7 @@
 import multiprocessing
 import time
 
-from sovereign.ratelimit import IntervalLock
+from sovereign.net.ratelimit import IntervalLock
 
 INTERVAL = 0.4
 

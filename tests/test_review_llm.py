@@ -15,9 +15,9 @@ from sovereign import schemas
 from sovereign.coverage import question_terms
 from sovereign.errors import LedgerMiss, NetworkError
 from sovereign.io import write_table
-from sovereign.ledger import Ledger, request_key
 from sovereign.llm import LLM_SERVICE, prompt_sha256
 from sovereign.llm_review import messages_for
+from sovereign.net.ledger import Ledger, request_key
 from sovereign.relevance import load_relevance_model
 from sovereign.review import brief, llm_client, llm_reviewer, settings_from_config
 from sovereign.tribunal import (

@@ -27,9 +27,9 @@ from lxml import etree
 
 from . import __version__
 from .errors import InputFileError, LedgerMiss, NetworkError
-from .fetch import RetryPolicy, request_with_retries
-from .ledger import Entry, Ledger
-from .ratelimit import IntervalLock
+from .net.http import RetryPolicy, request_with_retries
+from .net.ledger import Entry, Ledger
+from .net.ratelimit import IntervalLock
 from .records import from_result
 
 SERVICE = "arxiv-api"

@@ -18,8 +18,8 @@ from .encoders.base import Embedder
 from .encoders.cache import CachedEmbedder
 from .encoders.local import LOCAL_BACKENDS, cache_dir
 from .errors import InputFileError
-from .fetch import RetryPolicy
-from .ledger import Ledger
+from .net.http import RetryPolicy
+from .net.ledger import Ledger
 
 QUESTION_ITEM = "question"
 

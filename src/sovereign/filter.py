@@ -9,9 +9,10 @@ arrive in and of which other papers the search happened to return):
   (0.15). (Fitted on all of a question's hits instead, IDF flattens and even clearly relevant
   papers score below 0.15; README "Filter" has the measurements.)
 - `semantic_score`: the cosine of the question (query) and the title + abstract (passage) in the
-  pretrained sentence encoder (sovereign.encoders.local.encoder), which sees an answer in other words
-  where bigrams do not; `semantic_pass` at the threshold fitted on the answer-quality benchmark's
-  fit half (`models/filter.json`, benchmarks/answer_quality.py), never on reported questions.
+  pretrained sentence encoder (sovereign.encoders.local.encoder), which sees an answer in other
+  words where bigrams do not; `semantic_pass` at the threshold fitted on the answer-quality
+  benchmark's fit half (`models/filter.json`, benchmarks/answer_quality.py), never on reported
+  questions.
 
 kept = tfidf_pass or semantic_pass. Every paper stays in the output with both scores, both
 passes and `kept`, so the funnel can be drawn and every drop explained.

@@ -28,10 +28,10 @@ import yaml
 
 from .arxiv_search import SERVICE as ARXIV_SERVICE
 from .contracts import STAGE_FILES
-from .fetch import without_userinfo
 from .io import canonical_json
-from .ledger import Ledger, request_key
 from .llm import LLM_SERVICE
+from .net.http import without_userinfo
+from .net.ledger import Ledger, request_key
 from .nim import NIM_SERVICE, TRUNCATE
 
 BUNDLE_CONTRACT = "sovereign-gate2-bundle-v1"

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputFileError, LedgerMiss, NetworkError
-from .fetch import RetryPolicy, post_keyed_json, without_userinfo
 from .io import canonical_json
-from .ledger import Entry, Ledger
+from .net.http import RetryPolicy, post_keyed_json, without_userinfo
+from .net.ledger import Entry, Ledger
 
 if TYPE_CHECKING:
     import requests

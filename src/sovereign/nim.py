@@ -20,9 +20,9 @@ import numpy as np
 
 from .encoders.base import check_role
 from .errors import ConfigError, InputFileError, LedgerMiss, NetworkError
-from .fetch import RetryPolicy, post_keyed_json, without_userinfo
 from .io import canonical_json
-from .ledger import Ledger
+from .net.http import RetryPolicy, post_keyed_json, without_userinfo
+from .net.ledger import Ledger
 
 if TYPE_CHECKING:
     import requests

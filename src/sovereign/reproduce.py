@@ -37,15 +37,15 @@ from .archive import extract_members, read_archive
 from .contracts import is_question_id
 from .corrections import append_correction, read_corrections
 from .diffsummary import summarize
-from .entry import LEDGER_MISS_TAG
 from .errors import InputFileError, SovereignError
 from .gate2 import BUNDLE_CONTRACT, IDENTITY_OUTPUTS, OUTPUTS, identity, sha256
 from .public_record import record_id
+from .run.entry import LEDGER_MISS_TAG
 from .sandbox import GUARD_MESSAGE, METHODS, run_isolated
 from .versions import package_versions
 
 VERDICT_CONTRACT = "sovereign-gate2-verdict-v1"
-# What a re-run says when it would need the network: a ledger miss (tagged by sovereign.entry),
+# What a re-run says when it would need the network: a ledger miss (tagged by sovereign.run.entry),
 # or a connection the sandbox refused.
 _LEDGER_MISS = re.compile(rf"sovereign: {re.escape(LEDGER_MISS_TAG)}(.*)")
 _BLOCKED = re.compile(

@@ -9,9 +9,9 @@ from typing import Any
 
 from .contracts import Question
 from .expand import Query, expand
-from .fetch import RetryPolicy
-from .ledger import Ledger
-from .ratelimit import IntervalLock
+from .net.http import RetryPolicy
+from .net.ledger import Ledger
+from .net.ratelimit import IntervalLock
 from .snapshot_files import index_dir
 from .snapshot_index import SnapshotIndex
 

@@ -32,7 +32,7 @@ import socket
 import sys
 from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .leftovers import remove_temporary_files
 
 LOCK_NAME = ".sovereign-run.lock"

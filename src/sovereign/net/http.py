@@ -20,7 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from .errors import ConfigError, NetworkError, SovereignError
+from ..errors import ConfigError, NetworkError, SovereignError
 
 if TYPE_CHECKING:
     import requests

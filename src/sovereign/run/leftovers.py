@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .contracts import STAGE_FILES
+from ..contracts import STAGE_FILES
 
 
 def _chains(

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputFileError
-from .io import canonical_json, write_atomic
+from ..errors import InputFileError
+from ..io import canonical_json, write_atomic
 
 
 def request_key(service: str, request: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any, TextIO
 
-from .errors import LedgerMiss, SovereignError
+from ..errors import LedgerMiss, SovereignError
 
 
 class StageLog:
