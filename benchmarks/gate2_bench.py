@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/gate2_bench.py [--question control_load_balancing] [--cores 2]
 
 Runs the question on the shipped corpus (snapshot backend) in a fresh directory, builds its
-bundle through Snakemake, then times `sovereign.reproduce.verify` (unpack, offline re-run of every
-stage after search in the network sandbox, hash comparison) and prints the verdict.
+bundle through Snakemake, then times `sovereign.gate2.verify.verify` (unpack, offline re-run of
+every stage after search in the network sandbox, hash comparison) and prints the verdict.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from sovereign.archive import read_archive  # noqa: E402
-from sovereign.reproduce import verify  # noqa: E402
+from sovereign.gate2.archive import read_archive  # noqa: E402
+from sovereign.gate2.verify import verify  # noqa: E402
 
 
 def main() -> int:

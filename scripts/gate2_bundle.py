@@ -1,13 +1,13 @@
-"""Snakemake entry point: a question's Gate 2 reproduction bundle (logic: sovereign.gate2)."""
+"""Snakemake entry point: a question's Gate 2 bundle (logic: sovereign.gate2.bundle)."""
 
 from pathlib import Path
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
-from sovereign.archive import write_archive
 from sovereign.contracts import document
-from sovereign.gate2 import build_members
+from sovereign.gate2.archive import write_archive
+from sovereign.gate2.bundle import build_members
 from sovereign.io import read_table
 from sovereign.run import entry
 from sovereign.versions import package_versions

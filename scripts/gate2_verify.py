@@ -1,12 +1,12 @@
-"""Snakemake entry point: verify a Gate 2 bundle offline (logic: sovereign.reproduce)."""
+"""Snakemake entry point: verify a Gate 2 bundle offline (logic: sovereign.gate2.verify)."""
 
 import json
 from pathlib import Path
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
+from sovereign.gate2.verify import record_verdict, verify
 from sovereign.io import write_atomic
-from sovereign.reproduce import record_verdict, verify
 from sovereign.run import entry
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sovereign.archive import extract_members, read_archive, write_archive
 from sovereign.errors import InputFileError
+from sovereign.gate2.archive import extract_members, read_archive, write_archive
 
 MEMBERS = {
     "README.md": b"# bundle\n",
@@ -51,7 +51,7 @@ def test_bytes_identical_across_processes_and_hash_seeds(tmp_path: Path) -> None
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from sovereign.archive import write_archive\n"
+        "from sovereign.gate2.archive import write_archive\n"
         # A set's iteration order depends on the hash seed, so insertion order varies too.
         "names = {f'dir{i % 3}/file{i}.txt' for i in range(40)}\n"
         "members = {n: n.encode() * 7 for n in names}\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from sovereign.gate2 import code_members
+from sovereign.gate2.bundle import code_members
 from sovereign.run.codedeps import code_digest, script_code
 
 TREE = {

@@ -20,10 +20,10 @@ import pytest
 
 from conftest import REPO, fixture_snapshot, make_workdir, snakemake
 from fake_llm import FakeLlm
-from sovereign.archive import read_archive, write_archive
 from sovereign.errors import InputFileError
-from sovereign.gate2 import identity, sha256
-from sovereign.reproduce import record_verdict, verify
+from sovereign.gate2.archive import read_archive, write_archive
+from sovereign.gate2.bundle import identity, sha256
+from sovereign.gate2.verify import record_verdict, verify
 
 pytestmark = pytest.mark.slow
 

@@ -36,7 +36,7 @@ import pytest
 from conftest import fixture_snapshot, make_workdir, snakemake
 from fake_llm import FakeLlm
 from fake_nim import FakeNim
-from sovereign.reproduce import _sandbox_env
+from sovereign.gate2.verify import _sandbox_env
 
 pytestmark = pytest.mark.slow
 

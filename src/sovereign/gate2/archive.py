@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from .errors import InputFileError
+from ..errors import InputFileError
 
 TAR_FORMAT = tarfile.PAX_FORMAT
 COMPRESSLEVEL = 9
