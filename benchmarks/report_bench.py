@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from sovereign.claims import extract_claims  # noqa: E402
 from sovereign.contracts import STAGE_FILES, document  # noqa: E402
 from sovereign.encoders.wordllama import WordLlamaEmbedder  # noqa: E402
-from sovereign.public_record import Inputs  # noqa: E402
-from sovereign.publish import model_figures, render_all  # noqa: E402
+from sovereign.report.record import Inputs  # noqa: E402
+from sovereign.report.stage import model_figures, render_all  # noqa: E402
 from sovereign.snapshot import load_snapshot  # noqa: E402
 from sovereign.tribunal import (  # noqa: E402
     Evidence,

@@ -9,7 +9,7 @@ from sovereign.contracts import QUESTION_ID_PATTERN
 from sovereign.config.files import load_yaml
 from sovereign.config.questions import read_questions
 from sovereign.config.checks import validate_config
-from sovereign.corrections import correction_files
+from sovereign.report.corrections import correction_files
 from sovereign.errors import SovereignError
 from sovereign.filter_model import semantic_threshold
 from sovereign.run.leftovers import gaps, remove_orphans

@@ -7,10 +7,10 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
 from sovereign.contracts import STAGE_FILES
-from sovereign.corrections import head_sha256, read_corrections
 from sovereign.io import read_table, sha256_file, write_atomic
-from sovereign.public_record import Inputs
-from sovereign.publish import model_figures, render_all
+from sovereign.report.corrections import head_sha256, read_corrections
+from sovereign.report.record import Inputs
+from sovereign.report.stage import model_figures, render_all
 from sovereign.run import entry
 from sovereign.tribunal import summary_from_rows
 from sovereign.versions import package_versions

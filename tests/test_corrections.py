@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from sovereign.corrections import (
+from sovereign.errors import InputFileError
+from sovereign.report.corrections import (
     FIX,
     GENESIS,
     append_correction,
@@ -21,7 +22,6 @@ from sovereign.corrections import (
     main,
     read_corrections,
 )
-from sovereign.errors import InputFileError
 
 FIRST = "Reference 3 was a preprint of reference 2."
 SECOND = "The memory figure is for BookSum chapters, not whole books."

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sovereign.figures import confidence_plot, funnel, score_histogram, tribunal_chart
+from sovereign.report.figures import confidence_plot, funnel, score_histogram, tribunal_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 REPO = Path(__file__).resolve().parent.parent

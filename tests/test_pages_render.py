@@ -22,12 +22,17 @@ from pathlib import Path
 import pytest
 
 from browser import open_page, requires_chromium
-from sovereign import public_record
-from sovereign.corrections import append_correction, check_published, head_sha256, read_corrections
 from sovereign.errors import InputFileError
 from sovereign.expand import expand
-from sovereign.pages import DISCLAIMERS, SECTIONS, index_page, record_page
-from sovereign.publish import check_record, render_all
+from sovereign.report import record as public_record
+from sovereign.report.corrections import (
+    append_correction,
+    check_published,
+    head_sha256,
+    read_corrections,
+)
+from sovereign.report.pages import DISCLAIMERS, SECTIONS, index_page, record_page
+from sovereign.report.stage import check_record, render_all
 from sovereign.tribunal import Evidence, Settings, outcome_rows, run_tribunal, summary_from_rows
 from sovereign.versions import package_versions
 

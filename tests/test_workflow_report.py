@@ -31,7 +31,7 @@ from conftest import (
     result_bytes,
     snakemake,
 )
-from sovereign.public_record import record_id
+from sovereign.report.record import record_id
 
 pytestmark = requires_shared
 

@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from ..contracts import is_question_id
-from ..corrections import append_correction, read_corrections
 from ..errors import InputFileError, SovereignError
-from ..public_record import record_id
+from ..report.corrections import append_correction, read_corrections
+from ..report.record import record_id
 from ..run.entry import LEDGER_MISS_TAG
 from ..versions import package_versions
 from .archive import extract_members, read_archive
@@ -371,7 +371,3 @@ def main(argv: list[str] | None = None) -> int:
     for item in verdict["files"]:
         print(f"  {item['file']}: {item.get('summary') or item.get('problem')}")
     return 0 if verdict["status"] == "VERIFIED" else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,13 +13,13 @@ from typing import Any
 
 import jsonschema
 
-from .errors import SovereignError
-from .io import load_model_file
+from ..errors import SovereignError
+from ..io import load_model_file
+from ..relevance import MODEL_FILE as RELEVANCE_FILE
+from ..verifier import MODEL_FILE as VERIFIER_FILE
+from .markdown import abstract, render_report
 from .pages import record_page
-from .public_record import Inputs, build_record, uncertainty_disclosure
-from .relevance import MODEL_FILE as RELEVANCE_FILE
-from .report_md import abstract, render_report
-from .verifier import MODEL_FILE as VERIFIER_FILE
+from .record import Inputs, build_record, uncertainty_disclosure
 
 
 class RecordSchemaError(SovereignError):

@@ -29,8 +29,8 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from ..tribunal import ROLES, TRIBUNAL, Settings
 from . import figures
-from .tribunal import ROLES, TRIBUNAL, Settings
 
 ARXIV_ABS = "https://arxiv.org/abs/"
 TIERS = ("Reviewed synthesis", "Provisional", "Quarantine candidate", "Retracted")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .public_record import gap_line
-from .tribunal import Summary
+from ..tribunal import Summary
+from .record import gap_line
 
 MONTHS = (
     "January February March April May June July August September October November December"
