@@ -1,12 +1,12 @@
-"""Snakemake entry point of the review stage (logic: sovereign.tribunal, sovereign.review)."""
+"""Snakemake entry point of the review stage (logic: sovereign.review)."""
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
 from sovereign.io import read_table, write_table
-from sovereign.review import llm_client, llm_reviewer, settings_from_config
+from sovereign.review.stage import llm_client, llm_reviewer, settings_from_config
+from sovereign.review.tribunal import Evidence, outcome_rows, run_tribunal
 from sovereign.run import entry
-from sovereign.tribunal import Evidence, outcome_rows, run_tribunal
 
 
 def stage(smk, log):

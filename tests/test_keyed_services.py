@@ -19,11 +19,11 @@ from fake_llm import FakeLlm, chat_answer, fake_review
 from fake_nim import FakeNim, fake_vector
 from loopback import RESET, STALL
 from sovereign.errors import NetworkError
-from sovereign.llm import ChatClient
-from sovereign.llm_review import SKEPTIC, messages_for
 from sovereign.net.http import RetryPolicy
 from sovereign.net.ledger import Ledger
 from sovereign.nim import NimEmbedder
+from sovereign.review.llm import ChatClient
+from sovereign.review.llm_review import SKEPTIC, messages_for
 
 TEXTS = ["paper 0: sparse attention for long documents", "paper 1: routing", "paper 2: experts"]
 MESSAGES = messages_for(SKEPTIC, "question: Does sparse attention help summarisation?")

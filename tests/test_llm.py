@@ -13,8 +13,10 @@ import pytest
 from fake_llm import DEAD_URL, FakeLlm, chat_answer, fake_review
 from sovereign.errors import InputFileError, LedgerMiss, NetworkError
 from sovereign.io import canonical_json
-from sovereign.llm import LLM_SERVICE, ChatClient, Completion, prompt_sha256
-from sovereign.llm_review import (
+from sovereign.net.http import RetryPolicy
+from sovereign.net.ledger import Ledger, request_key
+from sovereign.review.llm import LLM_SERVICE, ChatClient, Completion, prompt_sha256
+from sovereign.review.llm_review import (
     PROMPT_VERSION,
     SKEPTIC,
     SYNTHESIZER,
@@ -25,8 +27,6 @@ from sovereign.llm_review import (
     parse_review,
     review,
 )
-from sovereign.net.http import RetryPolicy
-from sovereign.net.ledger import Ledger, request_key
 
 CANARY = "sk-CANARY-3b9e1f07c2d84a65"
 MODEL = "meta/llama-3.1-8b-instruct"
@@ -209,8 +209,8 @@ def test_bad_messages_are_refused_before_anything_is_sent(tmp_path):
 
 HASH_SCRIPT = """
 import json, sys
-from sovereign.llm import prompt_sha256
-from sovereign.llm_review import messages_for
+from sovereign.review.llm import prompt_sha256
+from sovereign.review.llm_review import messages_for
 roles, brief = json.loads(sys.stdin.read())
 print(json.dumps({role: prompt_sha256(messages_for(role, brief)) for role in roles}))
 """

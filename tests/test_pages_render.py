@@ -33,7 +33,13 @@ from sovereign.report.corrections import (
 )
 from sovereign.report.pages import DISCLAIMERS, SECTIONS, index_page, record_page
 from sovereign.report.stage import check_record, render_all
-from sovereign.tribunal import Evidence, Settings, outcome_rows, run_tribunal, summary_from_rows
+from sovereign.review.tribunal import (
+    Evidence,
+    Settings,
+    outcome_rows,
+    run_tribunal,
+    summary_from_rows,
+)
 from sovereign.versions import package_versions
 
 REPO = Path(__file__).resolve().parent.parent

@@ -10,17 +10,17 @@ import re
 import pytest
 
 from fake_llm import DEAD_URL, FakeLlm
-from sovereign import review as review_module
 from sovereign import schemas
-from sovereign.coverage import question_terms
 from sovereign.errors import LedgerMiss, NetworkError
 from sovereign.io import write_table
-from sovereign.llm import LLM_SERVICE, prompt_sha256
-from sovereign.llm_review import messages_for
 from sovereign.net.ledger import Ledger, request_key
 from sovereign.relevance import load_relevance_model
-from sovereign.review import brief, llm_client, llm_reviewer, settings_from_config
-from sovereign.tribunal import (
+from sovereign.review import stage as review_module
+from sovereign.review.coverage import question_terms
+from sovereign.review.llm import LLM_SERVICE, prompt_sha256
+from sovereign.review.llm_review import messages_for
+from sovereign.review.stage import brief, llm_client, llm_reviewer, settings_from_config
+from sovereign.review.tribunal import (
     TRIBUNAL,
     Evidence,
     RoleReview,

@@ -11,7 +11,9 @@ from dataclasses import replace
 import pytest
 
 from sovereign import schemas
-from sovereign.coverage import (
+from sovereign.errors import InputFileError
+from sovereign.io import read_table, write_table
+from sovereign.review.coverage import (
     entity_share,
     has_entity,
     missing_entities,
@@ -21,10 +23,7 @@ from sovereign.coverage import (
     stem,
     stems,
 )
-from sovereign.errors import InputFileError
-from sovereign.io import read_table, write_table
-from sovereign.text.normalize import fold
-from sovereign.tribunal import (
+from sovereign.review.tribunal import (
     TRIBUNAL,
     UNFIXABLE_BY_DISCLOSURE,
     Evidence,
@@ -40,6 +39,7 @@ from sovereign.tribunal import (
     synthesizer,
     validator,
 )
+from sovereign.text.normalize import fold
 
 # --- builders -----------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import fixture_snapshot, make_workdir, result_bytes, snakemake
 from fake_llm import DEAD_URL, FakeLlm
-from sovereign.llm_review import PROMPT_VERSION, prompts_sha256
+from sovereign.review.llm_review import PROMPT_VERSION, prompts_sha256
 
 pytestmark = pytest.mark.slow
 

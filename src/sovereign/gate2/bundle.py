@@ -29,10 +29,10 @@ import yaml
 from ..arxiv_search import SERVICE as ARXIV_SERVICE
 from ..contracts import STAGE_FILES
 from ..io import canonical_json
-from ..llm import LLM_SERVICE
 from ..net.http import without_userinfo
 from ..net.ledger import Ledger, request_key
 from ..nim import NIM_SERVICE, TRUNCATE
+from ..review.llm import LLM_SERVICE
 
 BUNDLE_CONTRACT = "sovereign-gate2-bundle-v1"
 # Every stage after search: what the sandbox re-run must give back byte for byte.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tribunal import Summary
+from ..review.tribunal import Summary
 from .record import gap_line
 
 MONTHS = (

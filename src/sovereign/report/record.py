@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..expand import expand
-from ..llm_review import PROMPT_VERSION, prompts_sha256
-from ..tribunal import Summary
+from ..review.llm_review import PROMPT_VERSION, prompts_sha256
+from ..review.tribunal import Summary
 
 RECORD_CONTRACT = "sovereign-record-v1"
 MANIFEST_CONTRACT = "paper-manifest-v1.1"

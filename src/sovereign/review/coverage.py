@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text.normalize import fold, search_words
-from .text.question import STOPWORDS, analyse
+from ..text.normalize import fold, search_words
+from ..text.question import STOPWORDS, analyse
 
 # A new clause of a question: "..., and how does ...", "...; what ...", "...? Does ...".
 _PART_SPLIT = re.compile(

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputFileError, LedgerMiss, NetworkError
-from .io import canonical_json
-from .net.http import RetryPolicy, post_keyed_json, without_userinfo
-from .net.ledger import Entry, Ledger
+from ..errors import InputFileError, LedgerMiss, NetworkError
+from ..io import canonical_json
+from ..net.http import RetryPolicy, post_keyed_json, without_userinfo
+from ..net.ledger import Entry, Ledger
 
 if TYPE_CHECKING:
     import requests

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import NetworkError
-from .io import canonical_json
+from ..errors import NetworkError
+from ..io import canonical_json
 from .llm import LLM_SERVICE, ChatClient, prompt_sha256
 
 PROMPT_VERSION = "tribunal-llm-v1"

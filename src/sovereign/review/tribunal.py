@@ -34,6 +34,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from ..errors import InputFileError
+from ..filter_model import semantic_threshold as fitted_semantic_threshold
+from ..text.normalize import fold
 from .coverage import (
     QuestionTerms,
     entity_share,
@@ -42,9 +45,6 @@ from .coverage import (
     part_coverage,
     question_terms,
 )
-from .errors import InputFileError
-from .filter_model import semantic_threshold as fitted_semantic_threshold
-from .text.normalize import fold
 
 ROLES = ("SKEPTIC", "VALIDATOR", "SYNTHESIZER")
 TRIBUNAL = "TRIBUNAL"
