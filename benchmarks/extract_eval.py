@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from sovereign.claims import claim_kind  # noqa: E402
+from sovereign.claims.stage import claim_kind  # noqa: E402
 from sovereign.text.normalize import collapse_whitespace  # noqa: E402
 
 RESULT = "result_label"

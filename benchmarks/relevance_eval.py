@@ -6,8 +6,8 @@ question, the candidates are the papers its search returned (filtered.parquet): 
 paper of the question, and the 40 others nearest to it in the encoder (the hard negatives the
 claims stage meets; other questions' evidence among them). Every sentence of a candidate's
 abstract is one example, relevant when its paper is evidence for the question. The features are
-sovereign.relevance's four: TF-IDF and sentence-encoder cosines of the sentence and of its paper
-with the question. Fit (standardised logistic regression) and the decision threshold (best F1)
+sovereign.claims.relevance's four: TF-IDF and sentence-encoder cosines of the sentence and of its
+paper with the question. Fit (standardised logistic regression) and the decision threshold (best F1)
 come from the benchmark's fit half; figures are reported on the report half, never fitted on.
 
     # after `answer_quality.py build --out DIR` and a run of both halves up to filtered.parquet:
@@ -34,11 +34,11 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from sovereign.claims import claim_kind, paper_sentences
+from sovereign.claims.relevance import FEATURES, MODEL_FILE, RelevanceModel, relevance_features
+from sovereign.claims.stage import claim_kind, paper_sentences
 from sovereign.contracts import document
 from sovereign.encoders.cache import CachedEmbedder
 from sovereign.encoders.local import encoder
-from sovereign.relevance import FEATURES, MODEL_FILE, RelevanceModel, relevance_features
 from sovereign.text.tfidf import term_counts
 
 REPO = Path(__file__).resolve().parent.parent

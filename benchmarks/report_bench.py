@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from sovereign.claims import extract_claims  # noqa: E402
+from sovereign.claims.stage import extract_claims  # noqa: E402
 from sovereign.contracts import STAGE_FILES, document  # noqa: E402
 from sovereign.encoders.wordllama import WordLlamaEmbedder  # noqa: E402
 from sovereign.report.record import Inputs  # noqa: E402

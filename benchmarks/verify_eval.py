@@ -2,9 +2,9 @@
 
     .venv/bin/python benchmarks/verify_eval.py [--data ../shared/data] [--write-model]
 
-Each set is split by group (claim, topic or cited article; sovereign.verifier_data) into train
-and test; nothing is trained and evaluated on the same side. Printed per set (test side): pairs,
-accuracy, macro-F1 and per-class F1 for
+Each set is split by group (claim, topic or cited article; sovereign.claims.verifier_data) into
+train and test; nothing is trained and evaluated on the same side. Printed per set (test side):
+pairs, accuracy, macro-F1 and per-class F1 for
 - the shipped verifier (one model trained on the train sides of all five sets),
 - the lexical-overlap baseline (share of claim words in the evidence, thresholds tuned on the
   same pooled train side: like for like), and the same baseline tuned on the set's own train
@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from sovereign.verifier import (  # noqa: E402
+from sovereign.claims.verifier import (  # noqa: E402
     FOLDS,
     MIN_COSINE_PERCENTILE,
     MODEL_FILE,
@@ -37,14 +37,7 @@ from sovereign.verifier import (  # noqa: E402
     fit,
     holds_given_verdict,
 )
-from sovereign.verifier_data import (  # noqa: E402
-    LABELS,
-    SETS,
-    fold_of,
-    label_space,
-    load_pairs,
-    split_of,
-)
+from sovereign.claims.verifier_data import LABELS, SETS, fold_of, label_space, load_pairs, split_of  # noqa: E402
 
 OVERLAP = 0  # column of the `recall` feature: the baseline's score
 

@@ -11,7 +11,7 @@ from sovereign.config.questions import read_questions
 from sovereign.config.checks import validate_config
 from sovereign.report.corrections import correction_files
 from sovereign.errors import SovereignError
-from sovereign.filter_model import semantic_threshold
+from sovereign.filter.model import semantic_threshold
 from sovereign.run.leftovers import gaps, remove_orphans
 from sovereign.run.runlock import clear_stale_locks, hold_run, run_in_progress
 from sovereign.snapshot_files import INDEX_FILES, index_dir, snapshot_files

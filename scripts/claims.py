@@ -3,8 +3,8 @@
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
-from sovereign.claims import Settings, extract_claims
-from sovereign.embed import vectors
+from sovereign.claims.stage import Settings, extract_claims
+from sovereign.embed.stage import vectors
 from sovereign.encoders.local import encoder_for
 from sovereign.io import read_table, write_table
 from sovereign.run import entry

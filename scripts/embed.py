@@ -3,7 +3,7 @@
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
-from sovereign.embed import embedding_rows, make_embedder
+from sovereign.embed.stage import embedding_rows, make_embedder
 from sovereign.io import read_table, write_table
 from sovereign.run import entry
 

@@ -5,8 +5,8 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 from sovereign import schemas
 from sovereign.encoders.local import encoder_for
 from sovereign.errors import InputFileError
-from sovereign.filter import filter_papers
-from sovereign.filter_model import MODEL_FILE, load_filter_model, semantic_threshold
+from sovereign.filter.model import MODEL_FILE, load_filter_model, semantic_threshold
+from sovereign.filter.stage import filter_papers
 from sovereign.io import read_table, write_table
 from sovereign.run import entry
 

@@ -371,7 +371,7 @@ def test_recorded_report_half_meets_the_targets():
 
 
 def test_recorded_figures_match_the_shipped_filter_model_and_the_readme():
-    from sovereign.filter_model import load_filter_model
+    from sovereign.filter.model import load_filter_model
 
     model = load_filter_model()
     measured = model.measurement["report_half"]

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from conftest import CS_DAILY, SHEET_QUESTIONS, requires_shared
-from sovereign.claims import Settings, claim_kind, extract_claims
+from sovereign.claims.relevance import load_relevance_model
+from sovereign.claims.stage import Settings, claim_kind, extract_claims
+from sovereign.claims.verifier import load_verifier_model, verdict
+from sovereign.claims.verifier_data import CONTRADICT, NEUTRAL, SUPPORT
 from sovereign.contracts import document
 from sovereign.encoders.wordllama import WordLlamaEmbedder
 from sovereign.errors import InputFileError
-from sovereign.relevance import load_relevance_model
 from sovereign.snapshot import load_snapshot
-from sovereign.verifier import load_verifier_model, verdict
-from sovereign.verifier_data import CONTRADICT, NEUTRAL, SUPPORT
 
 CHECKABLE = [
     ("Our method outperforms dense baselines on all six benchmarks.", "comparison"),
@@ -230,7 +230,7 @@ def test_inconsistent_inputs_fail_with_a_message_naming_the_file():
 
 
 def test_a_damaged_model_file_is_named_with_the_fix(tmp_path, monkeypatch):
-    import sovereign.verifier as verifier
+    import sovereign.claims.verifier as verifier
 
     broken = tmp_path / "verifier.json"
     broken.write_text('{"features": []}')

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO
 from sovereign import schemas
-from sovereign.embed import QUESTION_ITEM, embedding_rows, vectors
+from sovereign.embed.stage import QUESTION_ITEM, embedding_rows, vectors
 from sovereign.encoders.cache import CachedEmbedder
 from sovereign.encoders.hashing import HashingEmbedder
 from sovereign.encoders.minilm import MiniLMEmbedder

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import CS_DAILY
 from sovereign import schemas
-from sovereign.filter import deduplicate, filter_papers
+from sovereign.filter.stage import deduplicate, filter_papers
 from sovereign.io import to_table, write_table
 from sovereign.text.tfidf import tfidf_scores
 
@@ -104,7 +104,7 @@ def test_a_paraphrase_is_kept_by_meaning_and_both_signals_are_recorded():
 
 
 def test_the_fitted_threshold_is_the_default():
-    from sovereign.filter_model import load_filter_model, semantic_threshold
+    from sovereign.filter.model import load_filter_model, semantic_threshold
 
     assert semantic_threshold(None) == load_filter_model().semantic_threshold
     assert semantic_threshold(0.3) == 0.3

@@ -18,10 +18,10 @@ import pytest
 from fake_llm import FakeLlm, chat_answer, fake_review
 from fake_nim import FakeNim, fake_vector
 from loopback import RESET, STALL
+from sovereign.embed.nim import NimEmbedder
 from sovereign.errors import NetworkError
 from sovereign.net.http import RetryPolicy
 from sovereign.net.ledger import Ledger
-from sovereign.nim import NimEmbedder
 from sovereign.review.llm import ChatClient
 from sovereign.review.llm_review import SKEPTIC, messages_for
 

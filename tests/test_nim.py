@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from fake_nim import DEAD_URL, FakeNim, fake_vector
+from sovereign.embed.nim import NIM_SERVICE, NimEmbedder
 from sovereign.errors import ConfigError, LedgerMiss, NetworkError
 from sovereign.io import canonical_json
 from sovereign.net.http import RetryPolicy
 from sovereign.net.ledger import Ledger
-from sovereign.nim import NIM_SERVICE, NimEmbedder
 
 CANARY = "nvapi-CANARY-7f3e9b21d4c6a805"
 MODEL = "nvidia/nv-embedqa-e5-v5"

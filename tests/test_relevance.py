@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sovereign.encoders.base import Embedder
-from sovereign.encoders.local import encoder
-from sovereign.relevance import (
+from sovereign.claims.relevance import (
     FEATURES,
     MODEL_FILE,
     RelevanceModel,
     load_relevance_model,
     relevance_features,
 )
+from sovereign.encoders.base import Embedder
+from sovereign.encoders.local import encoder
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARK = REPO / "benchmarks" / "relevance_eval.py"

@@ -11,10 +11,10 @@ import pytest
 
 from fake_llm import DEAD_URL, FakeLlm
 from sovereign import schemas
+from sovereign.claims.relevance import load_relevance_model
 from sovereign.errors import LedgerMiss, NetworkError
 from sovereign.io import write_table
 from sovereign.net.ledger import Ledger, request_key
-from sovereign.relevance import load_relevance_model
 from sovereign.review import stage as review_module
 from sovereign.review.coverage import question_terms
 from sovereign.review.llm import LLM_SERVICE, prompt_sha256

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 
 from conftest import REPO, SHARED_DATA, requires_shared
-from sovereign.verifier import (
+from sovereign.claims.verifier import (
     FEATURES,
     MODEL_FILE,
     VerifierModel,
     feature_matrix,
     load_verifier_model,
 )
-from sovereign.verifier_data import CONTRADICT, LABELS, SETS, SUPPORT, load_pairs, split_of
-from sovereign.verifier_features import FEATURE_NAMES, pair_features
+from sovereign.claims.verifier_data import CONTRADICT, LABELS, SETS, SUPPORT, load_pairs, split_of
+from sovereign.claims.verifier_features import FEATURE_NAMES, pair_features
 
 
 def features(claim, evidence):

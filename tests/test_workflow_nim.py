@@ -18,7 +18,7 @@ import pytest
 
 from conftest import fixture_snapshot, make_workdir, result_bytes, snakemake
 from fake_nim import DEAD_URL, FakeNim, fake_vector
-from sovereign.embed import unit_rows
+from sovereign.embed.stage import unit_rows
 
 pytestmark = pytest.mark.slow
 

@@ -28,10 +28,10 @@ import yaml
 
 from ..arxiv_search import SERVICE as ARXIV_SERVICE
 from ..contracts import STAGE_FILES
+from ..embed.nim import NIM_SERVICE, TRUNCATE
 from ..io import canonical_json
 from ..net.http import without_userinfo
 from ..net.ledger import Ledger, request_key
-from ..nim import NIM_SERVICE, TRUNCATE
 from ..review.llm import LLM_SERVICE
 
 BUNDLE_CONTRACT = "sovereign-gate2-bundle-v1"

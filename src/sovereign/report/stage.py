@@ -13,10 +13,10 @@ from typing import Any
 
 import jsonschema
 
+from ..claims.relevance import MODEL_FILE as RELEVANCE_FILE
+from ..claims.verifier import MODEL_FILE as VERIFIER_FILE
 from ..errors import SovereignError
 from ..io import load_model_file
-from ..relevance import MODEL_FILE as RELEVANCE_FILE
-from ..verifier import MODEL_FILE as VERIFIER_FILE
 from .markdown import abstract, render_report
 from .pages import record_page
 from .record import Inputs, build_record, uncertainty_disclosure

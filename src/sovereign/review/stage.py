@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..filter_model import semantic_threshold
+from ..claims.relevance import load_relevance_model
+from ..filter.model import semantic_threshold
 from ..net.http import RetryPolicy
 from ..net.ledger import Ledger
-from ..relevance import load_relevance_model
 from .llm import ChatClient
 from .llm_review import review as llm_review
 from .tribunal import Evidence, Finding, Reviewer, RoleReview, Settings, Synthesis

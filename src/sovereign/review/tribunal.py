@@ -35,7 +35,7 @@ from functools import cached_property
 from typing import Any
 
 from ..errors import InputFileError
-from ..filter_model import semantic_threshold as fitted_semantic_threshold
+from ..filter.model import semantic_threshold as fitted_semantic_threshold
 from ..text.normalize import fold
 from .coverage import (
     QuestionTerms,

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .io import MODELS, load_model_file
+from ..io import MODELS, load_model_file
 
 MODEL_FILE = MODELS / "filter.json"
 

@@ -17,8 +17,8 @@ from functools import cache
 
 import numpy as np
 
-from .encoders.wordllama import WordLlamaEmbedder
-from .io import MODELS, load_model_file
+from ..encoders.wordllama import WordLlamaEmbedder
+from ..io import MODELS, load_model_file
 from .verifier_data import CONTRADICT, LABELS, NEUTRAL, SUPPORT
 from .verifier_features import FEATURE_NAMES, pair_features
 

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .encoders.base import check_role
-from .errors import ConfigError, InputFileError, LedgerMiss, NetworkError
-from .io import canonical_json
-from .net.http import RetryPolicy, post_keyed_json, without_userinfo
-from .net.ledger import Ledger
+from ..encoders.base import check_role
+from ..errors import ConfigError, InputFileError, LedgerMiss, NetworkError
+from ..io import canonical_json
+from ..net.http import RetryPolicy, post_keyed_json, without_userinfo
+from ..net.ledger import Ledger
 
 if TYPE_CHECKING:
     import requests

@@ -26,14 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from .contracts import document
-from .encoders.base import Embedder, cosine
-from .encoders.local import encoder
-from .encoders.wordllama import WordLlamaEmbedder
-from .errors import InputFileError
+from ..contracts import document
+from ..encoders.base import Embedder, cosine
+from ..encoders.local import encoder
+from ..encoders.wordllama import WordLlamaEmbedder
+from ..errors import InputFileError
+from ..text.normalize import fold
+from ..text.sentences import sentence_spans
 from .relevance import load_relevance_model, relevance_features
-from .text.normalize import fold
-from .text.sentences import sentence_spans
 from .verifier import VerifierModel, feature_matrix, load_verifier_model, verdict
 from .verifier_data import CONTRADICT, LABELS, SUPPORT
 

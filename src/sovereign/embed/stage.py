@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .contracts import document
-from .encoders.base import Embedder
-from .encoders.cache import CachedEmbedder
-from .encoders.local import LOCAL_BACKENDS, cache_dir
-from .errors import InputFileError
-from .net.http import RetryPolicy
-from .net.ledger import Ledger
+from ..contracts import document
+from ..encoders.base import Embedder
+from ..encoders.cache import CachedEmbedder
+from ..encoders.local import LOCAL_BACKENDS, cache_dir
+from ..errors import InputFileError
+from ..net.http import RetryPolicy
+from ..net.ledger import Ledger
 
 QUESTION_ITEM = "question"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 import re
 
-from .text.normalize import fold
-from .text.stopwords import ENGLISH as STOP_WORDS
-from .text.tfidf import pair_cosine, term_counts
+from ..text.normalize import fold
+from ..text.stopwords import ENGLISH as STOP_WORDS
+from ..text.tfidf import pair_cosine, term_counts
 
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:[-'][a-z0-9]+)*|[0-9]+(?:[.,][0-9]+)*")
 _NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$")

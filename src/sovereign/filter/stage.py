@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .contracts import document
-from .encoders.base import Embedder, cosine
-from .encoders.local import encoder as default_encoder
-from .filter_model import semantic_threshold
-from .schemas import PAPER_COLUMNS
-from .text.tfidf import tfidf_scores
+from ..contracts import document
+from ..encoders.base import Embedder, cosine
+from ..encoders.local import encoder as default_encoder
+from ..schemas import PAPER_COLUMNS
+from ..text.tfidf import tfidf_scores
+from .model import semantic_threshold
 
 
 def deduplicate(raw: pa.Table) -> list[dict[str, Any]]:

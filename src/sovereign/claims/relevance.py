@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .encoders.base import cosine
-from .io import MODELS, load_model_file
-from .text.tfidf import pair_cosine, term_counts
+from ..encoders.base import cosine
+from ..io import MODELS, load_model_file
+from ..text.tfidf import pair_cosine, term_counts
 
 FEATURES = ("tfidf_sentence", "cosine_sentence", "tfidf_paper", "cosine_paper")
 MODEL_FILE = MODELS / "relevance.json"
