@@ -62,9 +62,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from sovereign.encoders.minilm import MODEL_ID as MINILM_ID  # noqa: E402
-from sovereign.records import paper_date  # noqa: E402
-from sovereign.snapshot import load_snapshot  # noqa: E402
-from sovereign.snapshot_files import snapshot_files  # noqa: E402
+from sovereign.search.records import paper_date  # noqa: E402
+from sovereign.search.snapshot import load_snapshot  # noqa: E402
+from sovereign.search.snapshot_files import snapshot_files  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 RUBRICS = Path("scholarqa_cs") / "test_configs_snippets.jsonl"

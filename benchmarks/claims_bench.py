@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from sovereign.claims.stage import extract_claims  # noqa: E402
 from sovereign.contracts import document  # noqa: E402
 from sovereign.encoders.wordllama import WordLlamaEmbedder  # noqa: E402
-from sovereign.snapshot import load_snapshot  # noqa: E402
+from sovereign.search.snapshot import load_snapshot  # noqa: E402
 
 QUESTION = "How do auxiliary load balancing losses affect expert utilization in mixture-of-experts?"
 

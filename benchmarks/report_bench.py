@@ -32,7 +32,7 @@ from sovereign.review.tribunal import (  # noqa: E402
     run_tribunal,
     summary_from_rows,
 )
-from sovereign.snapshot import load_snapshot  # noqa: E402
+from sovereign.search.snapshot import load_snapshot  # noqa: E402
 from sovereign.versions import package_versions  # noqa: E402
 
 QUESTION = "How do auxiliary load balancing losses affect expert utilization in mixture-of-experts?"

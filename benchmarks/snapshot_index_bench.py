@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from sovereign.expand import expand  # noqa: E402
-from sovereign.snapshot_index import SnapshotIndex  # noqa: E402
+from sovereign.search.queries import expand  # noqa: E402
+from sovereign.search.snapshot_index import SnapshotIndex  # noqa: E402
 
 
 def run_sampled(cmd: list[str]) -> tuple[float, float, int, int]:

@@ -33,7 +33,7 @@ _MONTHS = [f"{y:02d}{m:02d}" for y in range(8, 27) for m in range(1, 13)]
 
 def base_papers() -> list[dict]:
     sys.path.insert(0, str(REPO / "src"))
-    from sovereign.snapshot import load_snapshot
+    from sovereign.search.snapshot import load_snapshot
 
     papers: list[dict] = []
     for corpus in CORPORA:

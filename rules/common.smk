@@ -14,7 +14,7 @@ from sovereign.errors import SovereignError
 from sovereign.filter.model import semantic_threshold
 from sovereign.run.leftovers import gaps, remove_orphans
 from sovereign.run.runlock import clear_stale_locks, hold_run, run_in_progress
-from sovereign.snapshot_files import INDEX_FILES, index_dir, snapshot_files
+from sovereign.search.snapshot_files import INDEX_FILES, index_dir, snapshot_files
 
 
 def say(message):

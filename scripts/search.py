@@ -6,7 +6,7 @@ from sovereign import schemas
 from sovereign.contracts import Question
 from sovereign.io import write_table
 from sovereign.run import entry
-from sovereign.search import SearchSettings, search
+from sovereign.search.stage import SearchSettings, search
 
 
 def stage(smk, log):

@@ -1,11 +1,11 @@
-"""Snakemake entry point of the snapshot index (logic: sovereign.snapshot_index)."""
+"""Snakemake entry point of the snapshot index (logic: sovereign.search.snapshot_index)."""
 
 import sys
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign.run import entry
-from sovereign.snapshot_index import build_index
+from sovereign.search.snapshot_index import build_index
 
 
 def stage(smk, log):

@@ -17,8 +17,8 @@ import yaml
 from conftest import REPO, SHARED_DATA
 from sovereign.config.files import load_yaml
 from sovereign.config.questions import read_questions
-from sovereign.records import paper_date
-from sovereign.snapshot import load_snapshot
+from sovereign.search.records import paper_date
+from sovereign.search.snapshot import load_snapshot
 
 
 def _load_bench():

@@ -15,12 +15,12 @@ from atom import feed_xml
 from conftest import make_workdir, snakemake
 from fake_arxiv import FakeArxiv
 from fixture_papers import PAPERS
-from sovereign.arxiv_search import SERVICE, Feed, check_feed
 from sovereign.contracts import Question
 from sovereign.errors import InputFileError, NetworkError
 from sovereign.net.http import RetryPolicy
 from sovereign.net.ledger import Ledger
-from sovereign.search import SearchSettings, search
+from sovereign.search.arxiv_api import SERVICE, Feed, check_feed
+from sovereign.search.stage import SearchSettings, search
 
 QUESTION = Question(
     "q1",

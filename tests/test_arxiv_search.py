@@ -5,12 +5,12 @@ import pytest
 from conftest import ATOM, recorded_pages, requires_shared
 from fake_arxiv import FakeArxiv
 from fixture_papers import PAPERS
-from sovereign.arxiv_search import SERVICE
 from sovereign.contracts import Question
 from sovereign.errors import LedgerMiss, NetworkError
 from sovereign.net.http import RetryPolicy
 from sovereign.net.ledger import Ledger
-from sovereign.search import SearchSettings, search
+from sovereign.search.arxiv_api import SERVICE
+from sovereign.search.stage import SearchSettings, search
 
 QUESTION = Question(
     "q1",

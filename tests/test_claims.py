@@ -16,7 +16,7 @@ from sovereign.claims.verifier_data import CONTRADICT, NEUTRAL, SUPPORT
 from sovereign.contracts import document
 from sovereign.encoders.wordllama import WordLlamaEmbedder
 from sovereign.errors import InputFileError
-from sovereign.snapshot import load_snapshot
+from sovereign.search.snapshot import load_snapshot
 
 CHECKABLE = [
     ("Our method outperforms dense baselines on all six benchmarks.", "comparison"),

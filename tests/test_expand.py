@@ -1,6 +1,6 @@
 import pytest
 
-from sovereign.expand import KINDS, expand
+from sovereign.search.queries import KINDS, expand
 from sovereign.text.question import analyse
 
 SEED = (

@@ -23,7 +23,6 @@ import pytest
 
 from browser import open_page, requires_chromium
 from sovereign.errors import InputFileError
-from sovereign.expand import expand
 from sovereign.report import record as public_record
 from sovereign.report.corrections import (
     append_correction,
@@ -40,6 +39,7 @@ from sovereign.review.tribunal import (
     run_tribunal,
     summary_from_rows,
 )
+from sovereign.search.queries import expand
 from sovereign.versions import package_versions
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import pytest
 
 from conftest import SHARED_DATA, requires_shared
-from sovereign.records import from_json, id_month, iso_utc, paper_date, parse_arxiv_id
+from sovereign.search.records import from_json, id_month, iso_utc, paper_date, parse_arxiv_id
 
 
 @pytest.mark.parametrize(

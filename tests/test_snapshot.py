@@ -4,9 +4,9 @@ import pytest
 
 from conftest import CS_DAILY, SHARED_DATA, requires_shared
 from sovereign.errors import InputFileError
-from sovereign.expand import Query
-from sovereign.snapshot import load_snapshot
-from sovereign.snapshot_index import SnapshotIndex, build_index
+from sovereign.search.queries import Query
+from sovereign.search.snapshot import load_snapshot
+from sovereign.search.snapshot_index import SnapshotIndex, build_index
 
 
 def write_jsonl(path, records):

@@ -20,11 +20,11 @@ from conftest import (
     snakemake,
 )
 from sovereign.errors import InputFileError
-from sovereign.expand import Query, expand
-from sovereign.records import paper_date
-from sovereign.snapshot import load_snapshot
-from sovereign.snapshot_files import INDEX_FILES, index_dir
-from sovereign.snapshot_index import BM25_B, BM25_K1, SnapshotIndex, build_index, search_text
+from sovereign.search.queries import Query, expand
+from sovereign.search.records import paper_date
+from sovereign.search.snapshot import load_snapshot
+from sovereign.search.snapshot_files import INDEX_FILES, index_dir
+from sovereign.search.snapshot_index import BM25_B, BM25_K1, SnapshotIndex, build_index, search_text
 from sovereign.text.normalize import search_words
 
 
@@ -233,7 +233,7 @@ def _killed(lines):
 
 
 def test_a_killed_worker_stops_the_build_with_a_clear_error(tmp_path, monkeypatch):
-    import sovereign.snapshot_index as snapshot_index
+    import sovereign.search.snapshot_index as snapshot_index
 
     snapshot = write_jsonl(tmp_path / "s.jsonl", [rec("2501.00001", "Routing", "experts")] * 5)
     monkeypatch.setattr(snapshot_index, "tokenize_chunk", _killed)

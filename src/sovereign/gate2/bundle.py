@@ -26,13 +26,13 @@ from typing import Any
 
 import yaml
 
-from ..arxiv_search import SERVICE as ARXIV_SERVICE
 from ..contracts import STAGE_FILES
 from ..embed.nim import NIM_SERVICE, TRUNCATE
 from ..io import canonical_json
 from ..net.http import without_userinfo
 from ..net.ledger import Ledger, request_key
 from ..review.llm import LLM_SERVICE
+from ..search.arxiv_api import SERVICE as ARXIV_SERVICE
 
 BUNDLE_CONTRACT = "sovereign-gate2-bundle-v1"
 # Every stage after search: what the sandbox re-run must give back byte for byte.

@@ -13,9 +13,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..expand import expand
 from ..review.llm_review import PROMPT_VERSION, prompts_sha256
 from ..review.tribunal import Summary
+from ..search.queries import expand
 
 RECORD_CONTRACT = "sovereign-record-v1"
 MANIFEST_CONTRACT = "paper-manifest-v1.1"

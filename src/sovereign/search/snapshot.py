@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import InputFileError
+from ..errors import InputFileError
 from .records import from_json
 from .snapshot_files import snapshot_files
 

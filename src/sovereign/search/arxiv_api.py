@@ -25,11 +25,11 @@ import requests
 from arxiv import _feed
 from lxml import etree
 
-from . import __version__
-from .errors import InputFileError, LedgerMiss, NetworkError
-from .net.http import RetryPolicy, request_with_retries
-from .net.ledger import Entry, Ledger
-from .net.ratelimit import IntervalLock
+from .. import __version__
+from ..errors import InputFileError, LedgerMiss, NetworkError
+from ..net.http import RetryPolicy, request_with_retries
+from ..net.ledger import Entry, Ledger
+from ..net.ratelimit import IntervalLock
 from .records import from_result
 
 SERVICE = "arxiv-api"

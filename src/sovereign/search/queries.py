@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text.question import analyse
+from ..text.question import analyse
 
 _BARE = re.compile(r"[A-Za-z0-9]+")
 MAX_KEYWORDS = 10

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .text.normalize import collapse_whitespace, detex, none_if_blank
+from ..text.normalize import collapse_whitespace, detex, none_if_blank
 
 PAPER_FIELDS = (
     "arxiv_id",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import InputFileError
+from ..errors import InputFileError
 
 SNAPSHOT_SUFFIXES = (".jsonl", ".json", ".ndjson")
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .contracts import Question
-from .expand import Query, expand
-from .net.http import RetryPolicy
-from .net.ledger import Ledger
-from .net.ratelimit import IntervalLock
+from ..contracts import Question
+from ..net.http import RetryPolicy
+from ..net.ledger import Ledger
+from ..net.ratelimit import IntervalLock
+from .queries import Query, expand
 from .snapshot_files import index_dir
 from .snapshot_index import SnapshotIndex
 
@@ -91,7 +91,7 @@ def search_arxiv(
     # imported here: a snapshot search never loads the arxiv client or requests
     import requests
 
-    from .arxiv_search import LedgerClient, Transport, user_agent
+    from .arxiv_api import LedgerClient, Transport, user_agent
 
     replay = settings.backend == "replay"
     ledger = Ledger(settings.ledger)
