@@ -33,8 +33,8 @@ SNAPSHOT = REPO.parent / "shared" / "data" / "arxiv_cs_daily"
 sys.path.insert(0, str(REPO / "src"))
 
 from sovereign.search.snapshot import load_snapshot  # noqa: E402
+from sovereign.search.snapshot_build import build_index  # noqa: E402
 from sovereign.search.snapshot_files import index_dir  # noqa: E402
-from sovereign.search.snapshot_index import build_index  # noqa: E402
 
 STAGES = ("search", "filter", "embed", "claims", "review", "report", "index")
 DONE = re.compile(

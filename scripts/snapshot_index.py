@@ -5,7 +5,7 @@ import sys
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign.run import entry
-from sovereign.search.snapshot_index import build_index
+from sovereign.search.snapshot_build import build_index
 
 
 def stage(smk, log):

@@ -6,7 +6,8 @@ from conftest import CS_DAILY, SHARED_DATA, requires_shared
 from sovereign.errors import InputFileError
 from sovereign.search.queries import Query
 from sovereign.search.snapshot import load_snapshot
-from sovereign.search.snapshot_index import SnapshotIndex, build_index
+from sovereign.search.snapshot_build import build_index
+from sovereign.search.snapshot_index import SnapshotIndex
 
 
 def write_jsonl(path, records):

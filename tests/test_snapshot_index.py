@@ -23,8 +23,10 @@ from sovereign.errors import InputFileError
 from sovereign.search.queries import Query, expand
 from sovereign.search.records import paper_date
 from sovereign.search.snapshot import load_snapshot
+from sovereign.search.snapshot_build import build_index
 from sovereign.search.snapshot_files import INDEX_FILES, index_dir
-from sovereign.search.snapshot_index import BM25_B, BM25_K1, SnapshotIndex, build_index, search_text
+from sovereign.search.snapshot_index import BM25_B, BM25_K1, SnapshotIndex
+from sovereign.search.snapshot_tokenize import search_text
 from sovereign.text.normalize import search_words
 
 
@@ -233,10 +235,10 @@ def _killed(lines):
 
 
 def test_a_killed_worker_stops_the_build_with_a_clear_error(tmp_path, monkeypatch):
-    import sovereign.search.snapshot_index as snapshot_index
+    import sovereign.search.snapshot_tokenize as snapshot_tokenize
 
     snapshot = write_jsonl(tmp_path / "s.jsonl", [rec("2501.00001", "Routing", "experts")] * 5)
-    monkeypatch.setattr(snapshot_index, "tokenize_chunk", _killed)
+    monkeypatch.setattr(snapshot_tokenize, "tokenize_chunk", _killed)
     with pytest.raises(InputFileError, match="worker process died"):
         build_index(snapshot, tmp_path / "index", workers=2, chunk_records=2)
     assert not (tmp_path / "index" / "index.json").exists()

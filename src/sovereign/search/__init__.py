@@ -1,14 +1,15 @@
 """The search stage: a question expanded into four relevance-sorted queries (`queries`), run
 through the live arXiv API (`arxiv_api`, answers recorded in the ledger and replayable) or a local
 metadata snapshot (`snapshot` reads its records, `snapshot_files` finds them and names their
-index, `snapshot_index` builds and searches the index), every hit as one record (`records`);
-`stage` writes raw.parquet."""
+index, `snapshot_build` builds the index once from the chunks `snapshot_tokenize` reads, and
+`snapshot_index` searches it), every hit as one record (`records`); `stage` writes raw.parquet."""
 
 __all__ = [
     "arxiv_api",
     "queries",
     "records",
     "snapshot",
+    "snapshot_build",
     "snapshot_files",
     "snapshot_index",
     "stage",
