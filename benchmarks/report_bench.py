@@ -25,13 +25,9 @@ from sovereign.contracts import STAGE_FILES, document  # noqa: E402
 from sovereign.encoders.wordllama import WordLlamaEmbedder  # noqa: E402
 from sovereign.report.record import Inputs  # noqa: E402
 from sovereign.report.stage import model_figures, render_all  # noqa: E402
-from sovereign.review.tribunal import (  # noqa: E402
-    Evidence,
-    Settings,
-    outcome_rows,
-    run_tribunal,
-    summary_from_rows,
-)
+from sovereign.review.rows import outcome_rows, summary_from_rows  # noqa: E402
+from sovereign.review.tribunal import run_tribunal  # noqa: E402
+from sovereign.review.types import Evidence, Settings  # noqa: E402
 from sovereign.search.snapshot import load_snapshot  # noqa: E402
 from sovereign.versions import package_versions  # noqa: E402
 

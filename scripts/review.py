@@ -4,8 +4,10 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
 from sovereign.io import read_table, write_table
+from sovereign.review.rows import outcome_rows
 from sovereign.review.stage import llm_client, llm_reviewer, settings_from_config
-from sovereign.review.tribunal import Evidence, outcome_rows, run_tribunal
+from sovereign.review.tribunal import run_tribunal
+from sovereign.review.types import Evidence
 from sovereign.run import entry
 
 

@@ -32,13 +32,9 @@ from sovereign.report.corrections import (
 )
 from sovereign.report.pages import DISCLAIMERS, SECTIONS, index_page, record_page
 from sovereign.report.stage import check_record, render_all
-from sovereign.review.tribunal import (
-    Evidence,
-    Settings,
-    outcome_rows,
-    run_tribunal,
-    summary_from_rows,
-)
+from sovereign.review.rows import outcome_rows, summary_from_rows
+from sovereign.review.tribunal import run_tribunal
+from sovereign.review.types import Evidence, Settings
 from sovereign.search.queries import expand
 from sovereign.versions import package_versions
 

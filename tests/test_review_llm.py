@@ -19,17 +19,10 @@ from sovereign.review import stage as review_module
 from sovereign.review.coverage import question_terms
 from sovereign.review.llm import LLM_SERVICE, prompt_sha256
 from sovereign.review.llm_review import messages_for
+from sovereign.review.rows import outcome_rows
 from sovereign.review.stage import brief, llm_client, llm_reviewer, settings_from_config
-from sovereign.review.tribunal import (
-    TRIBUNAL,
-    Evidence,
-    RoleReview,
-    Settings,
-    Synthesis,
-    outcome_rows,
-    review_round,
-    run_tribunal,
-)
+from sovereign.review.tribunal import review_round, run_tribunal
+from sovereign.review.types import TRIBUNAL, Evidence, RoleReview, Settings, Synthesis
 
 # --- builders -----------------------------------------------------------------------------------
 

@@ -23,22 +23,20 @@ from sovereign.review.coverage import (
     stem,
     stems,
 )
-from sovereign.review.tribunal import (
+from sovereign.review.rows import outcome_rows, summary_from_rows
+from sovereign.review.scoring import overall_score
+from sovereign.review.skeptic import skeptic
+from sovereign.review.synthesizer import answering_papers, synthesizer
+from sovereign.review.tribunal import run_tribunal
+from sovereign.review.types import (
     TRIBUNAL,
     UNFIXABLE_BY_DISCLOSURE,
     Evidence,
     RoleReview,
     Settings,
     Synthesis,
-    answering_papers,
-    outcome_rows,
-    overall_score,
-    run_tribunal,
-    skeptic,
-    summary_from_rows,
-    synthesizer,
-    validator,
 )
+from sovereign.review.validator import validator
 from sovereign.text.normalize import fold
 
 # --- builders -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..review.tribunal import Summary
+from ..review.rows import Summary
 from .record import gap_line
 
 MONTHS = (

@@ -29,7 +29,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from ..review.tribunal import ROLES, TRIBUNAL, Settings
+from ..review.types import ROLES, TRIBUNAL, Settings
 from . import figures
 
 ARXIV_ABS = "https://arxiv.org/abs/"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..review.llm_review import PROMPT_VERSION, prompts_sha256
-from ..review.tribunal import Summary
+from ..review.rows import Summary
 from ..search.queries import expand
 
 RECORD_CONTRACT = "sovereign-record-v1"

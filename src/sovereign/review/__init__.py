@@ -1,7 +1,12 @@
-"""The review stage: a tribunal of three roles (SKEPTIC, VALIDATOR, SYNTHESIZER) scores the
-synthesis 0-10 with itemised findings, revises once below the threshold and applies the policy
-(`tribunal`); `coverage` measures which parts of the question the sources answer; an optional LLM
-reviewer (`llm_review`, through the OpenAI-compatible client `llm`) adds its own scores;
-`stage` assembles the evidence and writes reviews.parquet."""
+"""The review stage: a tribunal of three roles scores the synthesis 0-10 with itemised findings,
+revises once below the threshold and applies the policy.
 
-__all__ = ["coverage", "llm", "llm_review", "stage", "tribunal"]
+Public: `types` (the vocabulary: roles, verdicts, Settings, Evidence, findings, the outcome),
+`tribunal` (the rounds, the revision and the policy), `rows` (the one codec of reviews.parquet),
+`llm` (an OpenAI-compatible chat client, ledger-recorded) and `llm_review` (the optional LLM
+reviewer's fixed prompts), `stage` (the stage's glue). Private: the three rubrics (`skeptic`,
+`validator`, `synthesizer`), their shared `scoring`, and `coverage` (which parts of the question
+the sources answer).
+"""
+
+__all__ = ["llm", "llm_review", "rows", "stage", "tribunal", "types"]

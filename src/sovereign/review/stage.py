@@ -19,7 +19,7 @@ from ..net.http import RetryPolicy
 from ..net.ledger import Ledger
 from .llm import ChatClient
 from .llm_review import review as llm_review
-from .tribunal import Evidence, Finding, Reviewer, RoleReview, Settings, Synthesis
+from .types import Evidence, Finding, Reviewer, RoleReview, Settings, Synthesis
 
 
 def settings_from_config(config: dict[str, Any]) -> Settings:

@@ -1,0 +1,139 @@
+"""The tribunal's vocabulary: its roles, verdicts and severities, its settings, and what it reads
+(Evidence), judges (Synthesis) and writes (findings, role reviews, rounds, the outcome).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from ..filter.model import semantic_threshold as fitted_semantic_threshold
+
+ROLES = ("SKEPTIC", "VALIDATOR", "SYNTHESIZER")
+
+
+TRIBUNAL = "TRIBUNAL"
+
+
+VERDICTS = ("PUBLISH", "REVISE", "REJECT")
+
+
+SEVERITIES = ("info", "minor", "major", "fatal")
+
+
+# Gaps that leave the question unanswered: saying so does not make the synthesis any better.
+UNFIXABLE_BY_DISCLOSURE = frozenset(
+    {"no_claims", "no_relevant_claims", "no_verified_claims", "no_statements", "missing_entities"}
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The review section of the config (defaults are the schema's)."""
+
+    revise_below: float = 6.5
+    publish_at: float = 6.5
+    reject_below: float = 5.0
+    fatal_cap: float = 1.0
+    disclosed_factor: float = 0.5
+    answer_coverage: float = 0.5
+    entity_fatal_share: float = 0.5
+    term_fatal_share: float = 0.6
+    answered_share: float = 0.25
+    relevance_threshold: float = 0.12
+    filter_threshold: float = 0.15
+    semantic_threshold: float = field(default_factory=lambda: fitted_semantic_threshold(None))
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"SKEPTIC": 0.35, "VALIDATOR": 0.25, "SYNTHESIZER": 0.4}
+    )
+    policy: dict[str, str] = field(
+        default_factory=lambda: {
+            "PUBLISH": "PUBLISH",
+            "REVISE": "ESCALATE_TO_OWNER",
+            "REJECT": "ESCALATE_TO_OWNER",
+            "fatal": "ESCALATE_TO_OWNER",
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Finding:
+    criterion: str
+    severity: str  # info | minor | major | fatal
+    finding: str
+    evidence: tuple[str, ...] = ()
+    points: float = 0.0  # what it costs the role's score (0 for info)
+
+
+@dataclass(frozen=True)
+class RoleReview:
+    role: str
+    round: int
+    score: float
+    findings: tuple[Finding, ...]
+    reviewer: str = "rules"
+    prompt_sha256: str | None = None
+    ledger_key: str | None = None
+
+    @property
+    def fatal(self) -> bool:
+        return any(f.severity == "fatal" for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the reviewers look at: the question and the stage outputs, as rows."""
+
+    question: str
+    hits: list[dict[str, Any]]  # raw.parquet
+    papers: list[dict[str, Any]]  # filtered.parquet (kept or not)
+    claims: list[dict[str, Any]]  # claims.parquet
+
+    @property
+    def kept(self) -> list[dict[str, Any]]:
+        return [p for p in self.papers if p["kept"]]
+
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, Any]]:
+        return {p["arxiv_id"]: p for p in self.papers}
+
+    def paper(self, arxiv_id: str) -> dict[str, Any] | None:
+        return self._by_id.get(arxiv_id)
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """What the tribunal reviews: the claims presented and the gaps disclosed."""
+
+    claims: tuple[dict[str, Any], ...]
+    disclosed: frozenset[str] = frozenset()  # criteria disclosed in the uncertainties
+
+
+@dataclass(frozen=True)
+class Round:
+    number: int
+    reviews: tuple[RoleReview, ...]
+    overall: float
+    synthesis: Synthesis
+
+    @property
+    def fatal(self) -> bool:
+        return any(r.fatal for r in self.reviews)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    rounds: tuple[Round, ...]
+    revision: tuple[str, ...]  # what the revision changed (empty: no revision round)
+    verdict: str
+    policy: str
+    reasons: tuple[str, ...]  # why the policy (fatal findings, the score band)
+
+    @property
+    def final(self) -> Round:
+        return self.rounds[-1]
+
+
+Reviewer = Callable[[str, int, tuple[RoleReview, ...], Synthesis], RoleReview]
