@@ -8,7 +8,7 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign.errors import InputFileError
 from sovereign.io import write_atomic
-from sovereign.report.pages import index_page
+from sovereign.report.index_page import index_page
 from sovereign.run import entry
 
 

@@ -49,7 +49,6 @@ def stage(smk, log):
             "report.md": "0" * 64,  # replaced by the report's own hash once it is written
         },
         versions=package_versions(),
-        reviews=reviews,
         corrections_head=head_sha256(corrections),
     )
     schema = json.loads(Path(smk.input.schema).read_text(encoding="utf-8"))

@@ -30,7 +30,9 @@ from sovereign.report.corrections import (
     head_sha256,
     read_corrections,
 )
-from sovereign.report.pages import DISCLAIMERS, SECTIONS, index_page, record_page
+from sovereign.report.index_page import index_page
+from sovereign.report.record_page import record_page
+from sovereign.report.record_sections import DISCLAIMERS, SECTIONS
 from sovereign.report.stage import check_record, render_all
 from sovereign.review.rows import outcome_rows, summary_from_rows
 from sovereign.review.tribunal import run_tribunal
@@ -174,20 +176,19 @@ def inputs(
         SETTINGS,
         {"report.md": "0" * 64, "claims.parquet": "a" * 64, "filtered.parquet": "b" * 64},
         {"pandas": "3.1.1", "pyarrow": "21.0.0"},
-        reviews=reviews,
         **extra,
     )
 
 
 def build(question: str = QUESTION, kind: str = "good", qid: str = "q", corrections=(), **kw):
-    """(record, papers, claims, reviews) for a question (see `inputs`)."""
+    """(record, papers, claims, tribunal summary) for a question (see `inputs`)."""
     inp = inputs(question, kind, qid, corrections, **kw)
-    return public_record.build_record(inp), inp.papers, inp.claims, inp.reviews
+    return public_record.build_record(inp), inp.papers, inp.claims, inp.summary
 
 
 def render(question: str = QUESTION, kind: str = "good", **kw) -> str:
-    record, papers, claims, reviews = build(question, kind, **kw)
-    return record_page(record, papers, claims, reviews, ABSTRACT)
+    record, papers, claims, summary = build(question, kind, **kw)
+    return record_page(record, papers, claims, summary, ABSTRACT)
 
 
 def samples() -> dict[str, str]:
@@ -436,7 +437,7 @@ def test_failed_question_renders_every_empty_case(pages):
     # records with nothing at all: no rows, no rounds, no papers, no abstract
     record = build(kind="none")[0]
     record["review"]["rounds"] = []
-    empty = record_page(record, [], [], [], "")
+    empty = record_page(record, [], [], None, "")
     assert empty.count("<svg ") == 5
     assert "No abstract was supplied" in empty
     assert "No tribunal findings were supplied" in empty
@@ -705,8 +706,8 @@ def test_a_retraction_retracts_the_record(corrections, status, tier):
 
 
 def test_a_retracted_record_renders_and_is_counted_as_retracted():
-    record, papers, claims, reviews = build(corrections=[ERRATUM, RETRACTION], qid="r")
-    page = record_page(record, papers, claims, reviews, ABSTRACT)
+    record, papers, claims, summary = build(corrections=[ERRATUM, RETRACTION], qid="r")
+    page = record_page(record, papers, claims, summary, ABSTRACT)
     tier = page[page.index('<section id="tier">') : page.index('<section id="dimensions">')]
     assert "Retracted" in tier
     assert html.escape(

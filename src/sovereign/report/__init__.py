@@ -1,6 +1,10 @@
 """The report stage: the research draft (`markdown`), the public record (`record`, checked against
-config/schemas/record.schema.json) and its page (`pages`, with inline SVG `figures`), the index
-page across questions, and the append-only correction files (`corrections`); `stage` renders all
-three outputs of a question before any is written."""
+config/schemas/record.schema.json) and its page (`record_page`, with its `record_sections`,
+`record_figures` and the SVG `figures`, all through the `html` toolkit), the index page across
+questions (`index_page`), and the append-only correction files (`corrections`); `stage` renders
+a question's three outputs before any is written.
 
-__all__ = ["corrections", "figures", "markdown", "pages", "record", "stage"]
+Public: `corrections`, `record`, `index_page`, `stage` (and `markdown`, `record_page` for tools
+that render one part); the rest is the pages' own machinery."""
+
+__all__ = ["corrections", "index_page", "markdown", "record", "record_page", "stage"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..review.llm_review import PROMPT_VERSION, prompts_sha256
@@ -64,7 +64,6 @@ class Inputs:
     settings: dict[str, Any]  # publisher, external_record, quarantine_below, thresholds, methods
     artifacts: dict[str, str]  # file name -> sha256 (report.md and the stage files)
     versions: dict[str, str]
-    reviews: list[dict[str, Any]] = field(default_factory=list)  # reviews.parquet rows
     corrections_head: str = "0" * 64  # sha256 of the correction file's last line
 
 

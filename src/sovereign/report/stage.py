@@ -18,8 +18,8 @@ from ..claims.verifier import MODEL_FILE as VERIFIER_FILE
 from ..errors import SovereignError
 from ..io import load_model_file
 from .markdown import abstract, render_report
-from .pages import record_page
 from .record import Inputs, build_record, uncertainty_disclosure
+from .record_page import record_page
 
 
 class RecordSchemaError(SovereignError):
@@ -69,7 +69,7 @@ def render_all(inp: Inputs, schema: dict[str, Any], where: str) -> tuple[str, st
         record,
         inp.papers,
         inp.claims,
-        inp.reviews,
+        inp.summary,
         text_abstract,
         publish_at=inp.settings["publish_at"],
     )

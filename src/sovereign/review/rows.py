@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputFileError
-from .types import ROLES, TRIBUNAL, Outcome
+from .types import OVERALL, ROLES, TRIBUNAL, Outcome
 
 
 def outcome_rows(question_id: str, outcome: Outcome) -> list[dict[str, Any]]:
@@ -79,6 +79,7 @@ class Summary:
     final_round: int
     final_score: float
     reviewers: list[str]
+    reviewer: dict[int, dict[str, str]]  # round -> role -> who scored it ("rules", "rules+llm:...")
 
     @property
     def fatal(self) -> list[dict[str, Any]]:
@@ -94,7 +95,7 @@ def summary_from_rows(rows: list[dict[str, Any]], where: str = "reviews.parquet"
         problem = "it has no verdict or policy row"
     else:
         for rnd, scores in sorted(summary.scores.items()):
-            lacking = [r for r in (*ROLES, "OVERALL") if r not in scores]
+            lacking = [r for r in (*ROLES, OVERALL) if r not in scores]
             if lacking:
                 problem = f"round {rnd} has no score for {', '.join(lacking)}"
                 break
@@ -112,13 +113,14 @@ def _summary(rows: list[dict[str, Any]]) -> Summary:
     findings: dict[int, list[dict[str, Any]]] = {}
     revision, dropped, verdict, policy, reasons = None, [], "", "", []
     final_round, final_score = 0, 0.0
+    reviewer: dict[int, dict[str, str]] = {}
     for row in rows:
         rnd = row["round"]
         scores.setdefault(rnd, {})
         findings.setdefault(rnd, [])
         if row["role"] == TRIBUNAL:
             if row["criterion"] == "overall":
-                scores[rnd]["OVERALL"] = row["points"]
+                scores[rnd][OVERALL] = row["points"]
             elif row["criterion"] == "revision":
                 revision, dropped = row["finding"], list(row["evidence"])
             elif row["criterion"] == "verdict":
@@ -127,6 +129,7 @@ def _summary(rows: list[dict[str, Any]]) -> Summary:
                 policy, reasons = row["finding"], list(row["evidence"])
         elif row["seq"] == 0:
             scores[rnd][row["role"]] = row["points"]
+            reviewer.setdefault(rnd, {})[row["role"]] = row["reviewer"]
         else:
             findings[rnd].append(row)
     reviewers = sorted({r["reviewer"] for r in rows if r["role"] != TRIBUNAL})
@@ -141,4 +144,5 @@ def _summary(rows: list[dict[str, Any]]) -> Summary:
         final_round,
         final_score,
         reviewers,
+        reviewer,
     )

@@ -15,6 +15,7 @@ ROLES = ("SKEPTIC", "VALIDATOR", "SYNTHESIZER")
 
 
 TRIBUNAL = "TRIBUNAL"
+OVERALL = "OVERALL"  # the overall score, beside the roles' scores
 
 
 VERDICTS = ("PUBLISH", "REVISE", "REJECT")
