@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sovereign.report.figures import confidence_plot, funnel, score_histogram, tribunal_chart
+from sovereign.report.dotplot import confidence_plot
+from sovereign.report.figures import funnel, score_histogram, tribunal_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 REPO = Path(__file__).resolve().parent.parent

@@ -99,7 +99,6 @@ _TYPE_NAMES = {
     "array": "a list",
 }
 
-
 # The schemas' patterns, said in words (a regular expression is no help in a message).
 _PATTERN_NAMES = {
     "^https?://": "a URL starting with http:// or https://",

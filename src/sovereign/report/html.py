@@ -13,10 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 ARXIV_ABS = "https://arxiv.org/abs/"
-
-
 TIERS = ("Reviewed synthesis", "Provisional", "Quarantine candidate", "Retracted")
-
 
 MONTHS = (
     "January",
@@ -32,7 +29,6 @@ MONTHS = (
     "November",
     "December",
 )
-
 
 # Badge colours: dark text on a light fill (contrast above 7:1) and a border, so a badge stays
 # a badge in greyscale print; the text always names the level, the colour only repeats it.
@@ -99,7 +95,6 @@ figure,tr,.facts{break-inside:avoid}
 tbody tr:nth-child(even) td,.facts,thead th,tbody th{background:none}
 }
 """
-
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..review.types import OVERALL, ROLES, TRIBUNAL
-from . import figures
+from . import dotplot, figures
 from .html import esc, fmt_param, plural
 from .record_sections import section
 
@@ -108,7 +108,7 @@ def figures_section(
         (str(c["claim_id"]), float(c["confidence"]), bool(c["verified"]))
         for c in sorted(claims, key=claim_key)
     ]
-    confidence = figures.confidence_plot(
+    confidence = dotplot.confidence_plot(
         points, "Claim confidence, verified and not", prefix="fig-confidence"
     )
     parts.append(

@@ -26,7 +26,6 @@ from .html import (
 
 NOTE = "Machine-generated synthesis of existing literature. Not primary research."
 
-
 DISCLAIMERS = {
     "verification": "Descriptive public verification status only; aggregate claim counts are "
     "public, and the individual claims are listed under Extracted Claims below.",
@@ -45,14 +44,12 @@ DISCLAIMERS = {
     "provenance": NOTE,
 }
 
-
 DIMENSION_NAMES = {
     "evidence_strength": "Evidence strength",
     "citation_grounding": "Citation grounding",
     "uncertainty_disclosure": "Uncertainty disclosure",
     "reproducibility_status": "Reproducibility status",
 }
-
 
 # (section id, heading) in page order; the contents list is built from it.
 SECTIONS = (

@@ -20,7 +20,6 @@ _PART_SPLIT = re.compile(
     re.IGNORECASE,
 )
 
-
 # Words in which an asker frames a request ("explain with a few recent examples", "I want to
 # understand ...", "especially helpful") rather than name what it is about: a source need not
 # contain them to answer, so they are not terms the tribunal looks for. (Search still uses them.)

@@ -12,17 +12,10 @@ from typing import Any
 from ..filter.model import semantic_threshold as fitted_semantic_threshold
 
 ROLES = ("SKEPTIC", "VALIDATOR", "SYNTHESIZER")
-
-
 TRIBUNAL = "TRIBUNAL"
 OVERALL = "OVERALL"  # the overall score, beside the roles' scores
-
-
 VERDICTS = ("PUBLISH", "REVISE", "REJECT")
-
-
 SEVERITIES = ("info", "minor", "major", "fatal")
-
 
 # Gaps that leave the question unanswered: saying so does not make the synthesis any better.
 UNFIXABLE_BY_DISCLOSURE = frozenset(

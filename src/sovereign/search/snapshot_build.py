@@ -42,8 +42,6 @@ from .snapshot_tokenize import Reader, tokenized
 
 Progress = Callable[[str], None]
 CHUNK_RECORDS = 20_000
-
-
 MERGE_BLOCK = 8_000_000  # postings sorted at once in the final pass (bounds its memory)
 
 

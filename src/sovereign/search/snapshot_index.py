@@ -24,11 +24,7 @@ from .snapshot import ref_name, snapshot_base
 from .snapshot_files import INDEX_FORMAT, snapshot_files
 
 BM25_K1 = 1.2
-
-
 BM25_B = 0.75
-
-
 SCORE_SLACK = 1e-8  # > the 5e-10 that rounding to 9 places can move a score
 
 
