@@ -18,7 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from sovereign.claims.settings import Settings  # noqa: E402
 from sovereign.claims.stage import extract_claims  # noqa: E402
+from sovereign.config.checks import default_config  # noqa: E402
 from sovereign.contracts import document  # noqa: E402
 from sovereign.encoders.wordllama import WordLlamaEmbedder  # noqa: E402
 from sovereign.search.snapshot import load_snapshot  # noqa: E402
@@ -45,7 +47,8 @@ def main() -> None:
     index = dict(zip((p["arxiv_id"] for p in papers), vectors, strict=True))
     embedded = time.perf_counter() - start
     start = time.perf_counter()
-    rows = extract_claims("bench", QUESTION, papers, index)
+    settings = Settings.from_config(default_config())
+    rows = extract_claims("bench", QUESTION, papers, index, settings)
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     verified = sum(r["verified"] for r in rows)

@@ -20,14 +20,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from sovereign.claims.settings import Settings as ClaimsSettings  # noqa: E402
 from sovereign.claims.stage import extract_claims  # noqa: E402
+from sovereign.config.checks import default_config  # noqa: E402
 from sovereign.contracts import STAGE_FILES, document  # noqa: E402
 from sovereign.encoders.wordllama import WordLlamaEmbedder  # noqa: E402
 from sovereign.report.record import Inputs  # noqa: E402
 from sovereign.report.stage import model_figures, render_all  # noqa: E402
 from sovereign.review.rows import outcome_rows, summary_from_rows  # noqa: E402
+from sovereign.review.settings import Settings  # noqa: E402
 from sovereign.review.tribunal import run_tribunal  # noqa: E402
-from sovereign.review.types import Evidence, Settings  # noqa: E402
+from sovereign.review.types import Evidence  # noqa: E402
 from sovereign.search.snapshot import load_snapshot  # noqa: E402
 from sovereign.versions import package_versions  # noqa: E402
 
@@ -62,10 +65,13 @@ def main() -> None:
     ]
     vectors = WordLlamaEmbedder().embed([document(p) for p in papers], "passage")
     index = dict(zip((p["arxiv_id"] for p in papers), vectors, strict=True))
-    claims = extract_claims("bench", QUESTION, papers, index)
+    settings = ClaimsSettings.from_config(default_config())
+    claims = extract_claims("bench", QUESTION, papers, index, settings)
 
     start = time.perf_counter()
-    outcome = run_tribunal(Evidence(QUESTION, hits, papers, claims), Settings())
+    outcome = run_tribunal(
+        Evidence(QUESTION, hits, papers, claims), Settings.from_config(default_config())
+    )
     rows = outcome_rows("bench", outcome)
     reviewed = time.perf_counter() - start
 

@@ -19,6 +19,6 @@ rule claims:
     params:
         code=code("claims"),
         question=get_question_text,
-        claims=config["claims"],
+        settings=SETTINGS["claims"],
     script:
         "../scripts/claims.py"

@@ -11,7 +11,12 @@ from sovereign.config.questions import read_questions
 from sovereign.config.checks import validate_config
 from sovereign.report.corrections import correction_files
 from sovereign.errors import SovereignError
-from sovereign.filter.model import semantic_threshold
+from sovereign.claims import settings as claims_settings
+from sovereign.embed import settings as embed_settings
+from sovereign.filter import settings as filter_settings
+from sovereign.report import settings as report_settings
+from sovereign.review import settings as review_settings
+from sovereign.search import settings as search_settings
 from sovereign.run.leftovers import gaps, remove_orphans
 from sovereign.run.runlock import clear_stale_locks, hold_run, run_in_progress
 from sovereign.search.snapshot_files import INDEX_FILES, index_dir, snapshot_files
@@ -127,9 +132,16 @@ MODEL_FILES = sorted(
     for p in (Path(workflow.basedir) / "src/sovereign/models").glob("*.json")
     if p.name != "filter.json"
 )
-# The filter's semantic threshold as configured, or the fitted one: a param, so a refit that
-# moves it reruns the filter (and an input file fewer per job keeps planning cheap).
-SEMANTIC_THRESHOLD = semantic_threshold(config["filter"]["semantic_threshold"])
+# Each stage's rerun params, from the stage package's own settings module (one place for what
+# a stage is told and what reruns it); computed once here, not per job.
+SETTINGS = {
+    "search": search_settings.rerun_params(config),
+    "filter": filter_settings.rerun_params(config),
+    "embed": embed_settings.rerun_params(config),
+    "claims": claims_settings.rerun_params(config),
+    "review": review_settings.rerun_params(config),
+    "report": report_settings.rerun_params(config),
+}
 
 
 wildcard_constraints:
@@ -152,25 +164,6 @@ def get_question_text(wildcards):
     return QUESTIONS[wildcards.qid].question
 
 
-def get_search_params():
-    """The search settings that change what is found (a change reruns search)."""
-    s = config["search"]
-    return {
-        # replay reads the very answers a live run recorded: switching between them is no change
-        "source": "snapshot" if s["backend"] == "snapshot" else "arxiv",
-        "max_results": s["max_results"],
-        "snapshot": s["snapshot"] if s["backend"] == "snapshot" else None,
-    }
-
-
-def get_embed_params():
-    """The embed settings that change the vectors (a change reruns embed); not URLs or retries."""
-    e = config["embed"]
-    if e["backend"] != "nim":
-        return {"backend": e["backend"]}
-    return {"backend": "nim", "model": e["model"], "dimension": e["dimension"]}
-
-
 def code(script):
     """A digest of the library files a stage's script runs, as a param: an edit to any of them
     reruns the stage. (A param, not ~20 input files a job: planning 1,000 questions would spend
@@ -187,65 +180,11 @@ RECORD_SCHEMA = str(Path(workflow.basedir) / "config/schemas/record.schema.json"
 REMOTE_REVIEW = (
     bool(config["review"]["llm"]["url"]) and not config["review"]["llm"]["offline"]
 )
-# Settings that only say how to reach a service: a change is no reason to review again.
-_TRANSPORT = (
-    "url",
-    "api_key_env",
-    "offline",
-    "retries",
-    "backoff",
-    "max_wait",
-    "timeout",
-)
-
-
-def get_review_params():
-    """The settings that change a review (a change reruns review); sorted, JSON-like."""
-    review = {k: v for k, v in config["review"].items() if k != "llm"}
-    llm = config["review"]["llm"]
-    if llm["url"]:
-        review["llm"] = {k: v for k, v in llm.items() if k not in _TRANSPORT}
-    return {
-        "review": review,
-        "filter": {
-            "threshold": config["filter"]["threshold"],
-            "semantic_threshold": SEMANTIC_THRESHOLD,
-        },
-    }
 
 
 def get_corrections(wildcards):
     """The question's correction file, if any: appending a correction rebuilds its record."""
     return [CORRECTIONS[wildcards.qid]] if wildcards.qid in CORRECTIONS else []
-
-
-def get_record_params():
-    """What the record states besides the stage files: publisher and thresholds."""
-    return {
-        "publisher": config["record"]["publisher"],
-        "external_record": config["record"]["external_record"],
-        "quarantine_below": config["record"]["quarantine_below"],
-        "publish_at": config["review"]["publish_at"],
-        "filter_threshold": config["filter"]["threshold"],
-        "semantic_threshold": SEMANTIC_THRESHOLD,
-    }
-
-
-def get_method_params():
-    """The methods the report describes (search settings and the tribunal's rule)."""
-    return {
-        "search": {
-            # as in get_search_params: replaying recorded arXiv answers is the arXiv search
-            "backend": (
-                "snapshot" if config["search"]["backend"] == "snapshot" else "arxiv"
-            ),
-            "max_results": config["search"]["max_results"],
-        },
-        "review": {
-            "weights": dict(sorted(config["review"]["weights"].items())),
-            "revise_below": config["review"]["revise_below"],
-        },
-    }
 
 
 def get_corrections_path(wildcards):

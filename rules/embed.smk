@@ -24,6 +24,6 @@ rule embed:
     params:
         code=code("embed"),
         question=get_question_text,
-        embed=get_embed_params(),
+        settings=SETTINGS["embed"],
     script:
         "../scripts/embed.py"

@@ -18,7 +18,6 @@ rule filter:
     params:
         code=code("filter"),
         question=get_question_text,
-        threshold=config["filter"]["threshold"],
-        semantic_threshold=SEMANTIC_THRESHOLD,
+        settings=SETTINGS["filter"],
     script:
         "../scripts/filter.py"

@@ -27,8 +27,7 @@ rule report:
     params:
         code=code("report"),
         question=get_question,
-        record=get_record_params(),
-        methods=get_method_params(),
+        settings=SETTINGS["report"],
     script:
         "../scripts/report.py"
 

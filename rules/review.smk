@@ -29,6 +29,6 @@ rule review:
     params:
         code=code("review"),
         question=get_question_text,
-        config=get_review_params(),
+        settings=SETTINGS["review"],
     script:
         "../scripts/review.py"

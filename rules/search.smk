@@ -57,6 +57,6 @@ rule search:
     params:
         code=code("search"),
         question=get_question,
-        search=get_search_params(),
+        settings=SETTINGS["search"],
     script:
         "../scripts/search.py"

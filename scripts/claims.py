@@ -3,7 +3,8 @@
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
-from sovereign.claims.stage import Settings, extract_claims
+from sovereign.claims.settings import Settings
+from sovereign.claims.stage import extract_claims
 from sovereign.embed.stage import vectors
 from sovereign.encoders.local import encoder_for
 from sovereign.io import read_table, write_table
@@ -15,7 +16,7 @@ def stage(smk, log):
     embeddings = read_table(smk.input.embeddings, schemas.EMBEDDINGS)
     model, index = vectors(embeddings, smk.input.embeddings)
     papers = [p for p in filtered.to_pylist() if p["kept"]]
-    settings = Settings(**smk.params.claims)
+    settings = Settings(**smk.params.settings)
     encoder = encoder_for(smk.config, smk.threads)
     rows = extract_claims(
         smk.wildcards.qid, smk.params.question, papers, index, settings, log, encoder

@@ -24,7 +24,7 @@ def stage(smk, log):
     embeddings = read_table(smk.input.embeddings, schemas.EMBEDDINGS).to_pylist()
     index = next((e for e in embeddings if e["role"] == "query"), None)
     methods = {
-        **smk.params.methods,
+        **smk.params.settings["methods"],
         "embed": {
             "backend": index["backend"] if index else "none",
             "model": index["model"] if index else "none",
@@ -43,7 +43,7 @@ def stage(smk, log):
         claims=read_table(smk.input.claims, schemas.CLAIMS).to_pylist(),
         summary=summary_from_rows(reviews, smk.input.reviews),
         corrections=read_corrections(corrections),
-        settings={**smk.params.record, "methods": methods},
+        settings={**smk.params.settings["record"], "methods": methods},
         artifacts={
             **{n: sha256_file(smk.input[n.removesuffix(".parquet")]) for n in PARQUET_INPUTS},
             "report.md": "0" * 64,  # replaced by the report's own hash once it is written

@@ -5,7 +5,8 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 from sovereign import schemas
 from sovereign.io import read_table, write_table
 from sovereign.review.rows import outcome_rows
-from sovereign.review.stage import llm_client, llm_reviewer, settings_from_config
+from sovereign.review.settings import Settings
+from sovereign.review.stage import llm_client, llm_reviewer
 from sovereign.review.tribunal import run_tribunal
 from sovereign.review.types import Evidence
 from sovereign.run import entry
@@ -18,13 +19,14 @@ def stage(smk, log):
         papers=read_table(smk.input.filtered, schemas.FILTERED).to_pylist(),
         claims=read_table(smk.input.claims, schemas.CLAIMS).to_pylist(),
     )
-    config = smk.params.config  # what changes a review; how to reach a service is not in it
     llm = smk.config["review"]["llm"]
     extra = None
     if llm["url"]:
         client = llm_client(llm, smk.config["ledger"], log)
         extra = llm_reviewer(client, evidence, llm["weight"])
-    outcome = run_tribunal(evidence, settings_from_config(config), extra)
+    # built from the rule's params: what changes a review (not how to reach a service)
+    settings = Settings.from_params(smk.params.settings)
+    outcome = run_tribunal(evidence, settings, extra)
     write_table(
         outcome_rows(smk.wildcards.qid, outcome),
         schemas.REVIEWS,

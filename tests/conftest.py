@@ -17,6 +17,32 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 CS_DAILY = SHARED_DATA / "arxiv_cs_daily"
 ATOM = SHARED_DATA / "arxiv_atom"
 
+
+def default_config(**sections) -> dict:
+    """A whole config as the schema fills it (every default stated there once), with `sections`
+    overriding, e.g. default_config(filter={"threshold": 0.2})."""
+    from sovereign.config.checks import default_config as filled
+
+    return filled(sections)
+
+
+def review_settings(**overrides):
+    """The tribunal's settings at the schema's defaults, with `overrides`."""
+    from dataclasses import replace
+
+    from sovereign.review.settings import Settings
+
+    return replace(Settings.from_config(default_config()), **overrides)
+
+
+def claims_settings(**overrides):
+    from dataclasses import replace
+
+    from sovereign.claims.settings import Settings
+
+    return replace(Settings.from_config(default_config()), **overrides)
+
+
 requires_shared = pytest.mark.skipif(
     not SHARED_DATA.is_dir(),
     reason=f"needs the shared arXiv data at {SHARED_DATA} (a checkout with ../shared beside it)",

@@ -20,7 +20,8 @@ from sovereign.errors import InputFileError, NetworkError
 from sovereign.net.http import RetryPolicy
 from sovereign.net.ledger import Ledger
 from sovereign.search.arxiv_api import SERVICE, Feed, check_feed
-from sovereign.search.stage import SearchSettings, search
+from sovereign.search.settings import Settings
+from sovereign.search.stage import search
 
 QUESTION = Question(
     "q1",
@@ -36,14 +37,16 @@ MANY = [
 
 
 def settings(tmp_path, url, *, timeout=5.0, max_results=5):
-    return SearchSettings(
+    return Settings(
         backend="arxiv",
         max_results=max_results,
+        snapshot=None,
+        index_root=str(tmp_path / "indexes"),
         ledger=str(tmp_path / "ledger"),
         contact="mailto:test@example.org",
         arxiv_url=url,
         min_interval=INTERVAL,
-        policy=RetryPolicy(retries=2, backoff=0.01, max_wait=5, timeout=timeout),
+        policy=RetryPolicy(retries=2, backoff=0.01, max_wait=5, timeout=timeout, section="search"),
     )
 
 

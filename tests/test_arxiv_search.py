@@ -10,7 +10,8 @@ from sovereign.errors import LedgerMiss, NetworkError
 from sovereign.net.http import RetryPolicy
 from sovereign.net.ledger import Ledger
 from sovereign.search.arxiv_api import SERVICE
-from sovereign.search.stage import SearchSettings, search
+from sovereign.search.settings import Settings
+from sovereign.search.stage import search
 
 QUESTION = Question(
     "q1",
@@ -21,14 +22,16 @@ QUESTION = Question(
 
 
 def settings(tmp_path, url, backend="arxiv", **kw):
-    return SearchSettings(
+    return Settings(
         backend=backend,
         max_results=kw.pop("max_results", 5),
+        snapshot=None,
+        index_root=str(tmp_path / "indexes"),
         ledger=str(tmp_path / "ledger"),
         contact="mailto:test@example.org",
         arxiv_url=url,
         min_interval=kw.pop("min_interval", 0.0),
-        policy=RetryPolicy(retries=2, backoff=0.01, max_wait=5, timeout=5),
+        policy=RetryPolicy(retries=2, backoff=0.01, max_wait=5, timeout=5, section="search"),
         **kw,
     )
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from conftest import CS_DAILY, SHEET_QUESTIONS, requires_shared
+from conftest import CS_DAILY, SHEET_QUESTIONS, claims_settings, requires_shared
 from sovereign.claims.relevance import load_relevance_model
-from sovereign.claims.stage import Settings, claim_kind, extract_claims
+from sovereign.claims.stage import claim_kind, extract_claims
 from sovereign.claims.verifier import load_verifier_model, verdict
 from sovereign.claims.verifier_data import CONTRADICT, NEUTRAL, SUPPORT
 from sovereign.contracts import document
@@ -82,6 +82,7 @@ PAPERS = [
         "The method achieves 0.92 TM-score on CASP15, better than AlphaFold 2.",
     ),
 ]
+CLAIMS = claims_settings()
 QUESTION = "How do auxiliary load balancing losses affect expert utilization in mixture-of-experts?"
 
 
@@ -92,7 +93,7 @@ def index_of(papers):
 
 @pytest.fixture(scope="module")
 def rows():
-    return extract_claims("q", QUESTION, PAPERS, index_of(PAPERS))
+    return extract_claims("q", QUESTION, PAPERS, index_of(PAPERS), CLAIMS)
 
 
 def test_every_claim_is_tied_to_its_span(rows):
@@ -140,7 +141,11 @@ def test_claims_on_the_question_are_more_relevant_than_off_topic_ones(rows):
 
 def test_evidence_settings_bound_the_work():
     rows = extract_claims(
-        "q", QUESTION, PAPERS, index_of(PAPERS), Settings(evidence_papers=1, evidence_sentences=2)
+        "q",
+        QUESTION,
+        PAPERS,
+        index_of(PAPERS),
+        claims_settings(evidence_papers=1, evidence_sentences=2),
     )
     assert all(r["evidence_candidates"] <= 2 for r in rows)
     for r in rows:
@@ -149,11 +154,11 @@ def test_evidence_settings_bound_the_work():
 
 
 def test_no_papers_no_claims():
-    assert extract_claims("q", QUESTION, [], {}) == []
+    assert extract_claims("q", QUESTION, [], {}, CLAIMS) == []
 
 
 def test_a_claim_without_evidence_is_not_more_confident_than_with_neutral_evidence():
-    alone = extract_claims("q", QUESTION, PAPERS[:1], index_of(PAPERS[:1]))
+    alone = extract_claims("q", QUESTION, PAPERS[:1], index_of(PAPERS[:1]), CLAIMS)
     assert all(r["evidence_candidates"] == 0 and r["evidence_label"] == NEUTRAL for r in alone)
     holds = load_verifier_model().holds
     assert holds[CONTRADICT] < min(holds[SUPPORT], holds[NEUTRAL])
@@ -200,7 +205,7 @@ def test_the_seed_failure_is_caught_sources_that_do_not_answer_the_question():
     the question. Low confidence, none verified, as the seeds should have shown."""
     papers = cs_daily_papers(["2604.23996", "2505.22323", "2511.10971"])
     question = SHEET_QUESTIONS[0][1]
-    rows = extract_claims("seed", question, papers, index_of(papers))
+    rows = extract_claims("seed", question, papers, index_of(papers), CLAIMS)
     assert rows and any(r["arxiv_id"] == "2604.23996" for r in rows)
     assert not any(r["verified"] for r in rows)
     assert max(r["confidence"] for r in rows) < 0.1
@@ -210,23 +215,23 @@ def test_the_seed_failure_is_caught_sources_that_do_not_answer_the_question():
 def test_spans_round_trip_on_real_abstracts():
     records, _ = load_snapshot(CS_DAILY / "topic_moe_routing.jsonl")
     papers = [paper(r["arxiv_id"], r["title"], r["abstract"]) for r in records[:60]]
-    rows = extract_claims("moe", QUESTION, papers, index_of(papers))
+    rows = extract_claims("moe", QUESTION, papers, index_of(papers), CLAIMS)
     abstracts = {p["arxiv_id"]: p["abstract"] for p in papers}
     assert len(rows) > 60  # real abstracts hold several checkable statements each
     for r in rows:
         assert abstracts[r["arxiv_id"]][r["char_start"] : r["char_end"]] == r["claim"]
     assert json.dumps(rows, sort_keys=True) == json.dumps(
-        extract_claims("moe", QUESTION, papers, index_of(papers)), sort_keys=True
+        extract_claims("moe", QUESTION, papers, index_of(papers), CLAIMS), sort_keys=True
     )
 
 
 def test_inconsistent_inputs_fail_with_a_message_naming_the_file():
     index = index_of(PAPERS)
     with pytest.raises(InputFileError, match="repeat an arXiv id"):
-        extract_claims("q", QUESTION, [PAPERS[0], PAPERS[0]], index)
+        extract_claims("q", QUESTION, [PAPERS[0], PAPERS[0]], index, CLAIMS)
     partial = {k: v for k, v in index.items() if k != "2501.00002"}
     with pytest.raises(InputFileError, match="no vector for kept paper"):
-        extract_claims("q", QUESTION, PAPERS, partial)
+        extract_claims("q", QUESTION, PAPERS, partial, CLAIMS)
 
 
 def test_a_damaged_model_file_is_named_with_the_fix(tmp_path, monkeypatch):

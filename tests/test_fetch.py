@@ -54,7 +54,7 @@ def serve():
         s.close()
 
 
-POLICY = RetryPolicy(retries=3, backoff=0.5, max_wait=60, timeout=5)
+POLICY = RetryPolicy(retries=3, backoff=0.5, max_wait=60, timeout=5, section="search")
 
 
 def fetch(url, waits, policy=POLICY):
@@ -96,7 +96,11 @@ def test_a_wait_longer_than_max_wait_fails_at_once(serve):
 def test_connection_refused_is_retried_then_reported():
     waits = []
     with pytest.raises(NetworkError, match="could not connect"):
-        fetch("http://127.0.0.1:9/x", waits, RetryPolicy(retries=2, backoff=0.1, timeout=1))
+        fetch(
+            "http://127.0.0.1:9/x",
+            waits,
+            RetryPolicy(retries=2, backoff=0.1, max_wait=60, timeout=1, section="search"),
+        )
     assert waits == [0.1, 0.2]
 
 

@@ -7,9 +7,19 @@ import pytest
 
 from conftest import CS_DAILY
 from sovereign import schemas
+from sovereign.encoders.local import encoder
+from sovereign.filter.model import semantic_threshold
+from sovereign.filter.settings import Settings
 from sovereign.filter.stage import deduplicate, filter_papers
 from sovereign.io import to_table, write_table
 from sovereign.text.tfidf import tfidf_scores
+
+
+def run_filter(hits, threshold=0.15, semantic=None):
+    """The filter stage's rows for these hits (the fitted semantic threshold unless given)."""
+    settings = Settings(threshold, semantic_threshold(semantic))
+    return filter_papers(QUESTION, to_table(hits, schemas.RAW), settings, encoder())
+
 
 QUESTION = "How does top-k expert routing affect accuracy in mixture-of-experts models?"
 
@@ -80,22 +90,19 @@ def test_duplicates_collapse_with_hit_counts():
 
 
 def test_relevant_papers_are_kept_and_unrelated_ones_are_not():
-    rows = {r["arxiv_id"]: r for r in filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15)}
+    rows = {r["arxiv_id"]: r for r in run_filter(HITS)}
     assert rows["2501.1"]["kept"] and rows["2501.1"]["tfidf_score"] > 0.3
     assert not rows["2501.2"]["kept"] and rows["2501.2"]["tfidf_score"] == 0.0
     assert all(0.0 <= r["tfidf_score"] <= 1.0 + 1e-12 for r in rows.values())
 
 
 def test_a_paraphrase_is_kept_by_meaning_and_both_signals_are_recorded():
-    rows = {r["arxiv_id"]: r for r in filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15)}
+    rows = {r["arxiv_id"]: r for r in run_filter(HITS)}
     para, off = rows["2501.5"], rows["2501.2"]
     assert not para["tfidf_pass"] and para["tfidf_score"] < 0.05
     assert para["semantic_score"] > off["semantic_score"] + 0.2
     semantic = (para["semantic_score"] + off["semantic_score"]) / 2
-    rows = {
-        r["arxiv_id"]: r
-        for r in filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15, semantic=semantic)
-    }
+    rows = {r["arxiv_id"]: r for r in run_filter(HITS, semantic=semantic)}
     assert rows["2501.5"]["kept"] and rows["2501.5"]["semantic_pass"]
     assert not rows["2501.2"]["kept"] and not rows["2501.2"]["semantic_pass"]
     for r in rows.values():
@@ -111,9 +118,9 @@ def test_the_fitted_threshold_is_the_default():
 
 
 def test_threshold_is_inclusive():
-    rows = filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15)
+    rows = run_filter(HITS)
     score = rows[0]["tfidf_score"]
-    again = filter_papers(QUESTION, to_table(HITS, schemas.RAW), score)
+    again = run_filter(HITS, score)
     assert again[0]["kept"]
 
 
@@ -122,7 +129,7 @@ def test_scores_do_not_depend_on_arrival_order(tmp_path):
     for seed in range(4):
         shuffled = HITS[:]
         random.Random(seed).shuffle(shuffled)
-        rows = filter_papers(QUESTION, to_table(shuffled, schemas.RAW), 0.15)
+        rows = run_filter(shuffled)
         path = tmp_path / f"f{seed}.parquet"
         write_table(rows, schemas.FILTERED, path, schemas.FILTERED_SORT)
         outputs.append(path.read_bytes())
@@ -130,7 +137,7 @@ def test_scores_do_not_depend_on_arrival_order(tmp_path):
 
 
 def test_no_hits_gives_an_empty_filtered_stage():
-    assert filter_papers(QUESTION, to_table([], schemas.RAW), 0.15) == []
+    assert run_filter([]) == []
     assert tfidf_scores(QUESTION, []).shape == (0,)
 
 
@@ -140,7 +147,7 @@ def test_documents_without_vocabulary_score_zero(docs):
 
 
 def test_filtered_schema_round_trip(tmp_path):
-    rows = filter_papers(QUESTION, to_table(HITS, schemas.RAW), 0.15)
+    rows = run_filter(HITS)
     table = write_table(rows, schemas.FILTERED, tmp_path / "f.parquet", schemas.FILTERED_SORT)
     assert table.schema.equals(schemas.FILTERED)
     assert isinstance(table, pa.Table) and table.num_rows == 5

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from conftest import default_config
 from fake_llm import FakeLlm, chat_answer, fake_review
 from fake_nim import FakeNim, fake_vector
 from loopback import RESET, STALL
@@ -46,6 +47,7 @@ class Service:
     mirror: Callable[[str], bytes]  # a 200 answer whose content holds `text`
 
 
+EMBED = default_config()["embed"]
 NIM = Service(
     name="nim",
     fake=FakeNim,
@@ -54,7 +56,12 @@ NIM = Service(
     section="embed",
     path="/v1/embeddings",
     entries=len(TEXTS),
-    client=lambda url, ledger, **kw: NimEmbedder(base_url=url, ledger=ledger, **kw),
+    client=lambda url, ledger, **kw: NimEmbedder(
+        base_url=url,
+        ledger=ledger,
+        **{k: EMBED[k] for k in ("model", "dimension", "batch_size", "offline")},
+        **kw,
+    ),
     call=lambda client: client.embed(TEXTS, "passage"),
     good=lambda vectors, _server: np.array_equal(
         vectors, np.asarray([fake_vector(t, "passage") for t in TEXTS], dtype=np.float32)

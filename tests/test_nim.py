@@ -3,6 +3,7 @@ import re
 import numpy as np
 import pytest
 
+from conftest import default_config
 from fake_nim import DEAD_URL, FakeNim, fake_vector
 from sovereign.embed.nim import NIM_SERVICE, NimEmbedder
 from sovereign.errors import ConfigError, LedgerMiss, NetworkError
@@ -12,9 +13,10 @@ from sovereign.net.ledger import Ledger
 
 CANARY = "nvapi-CANARY-7f3e9b21d4c6a805"
 MODEL = "nvidia/nv-embedqa-e5-v5"
-POLICY = RetryPolicy(retries=3, backoff=0.01, max_wait=60, timeout=5)
+EMBED = default_config()["embed"]
+POLICY = RetryPolicy(retries=3, backoff=0.01, max_wait=60, timeout=5, section="embed")
 # For answers that never come: each attempt waits out the timeout, so keep both small.
-STALL_POLICY = RetryPolicy(retries=1, backoff=0.01, max_wait=60, timeout=0.3)
+STALL_POLICY = RetryPolicy(retries=1, backoff=0.01, max_wait=60, timeout=0.3, section="embed")
 
 
 def expected(texts, role):
@@ -40,6 +42,8 @@ def no_key(monkeypatch):
 
 
 def make(url, root, **kwargs):
+    for key in ("model", "dimension", "batch_size", "offline"):
+        kwargs.setdefault(key, EMBED[key])
     kwargs.setdefault("policy", POLICY)
     kwargs.setdefault("sleep", lambda _s: None)
     return NimEmbedder(base_url=url, ledger=Ledger(root), **kwargs)

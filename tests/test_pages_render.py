@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from browser import open_page, requires_chromium
+from conftest import default_config, review_settings
 from sovereign.errors import InputFileError
 from sovereign.report import record as public_record
 from sovereign.report.corrections import (
@@ -36,7 +37,7 @@ from sovereign.report.record_sections import DISCLAIMERS, SECTIONS
 from sovereign.report.stage import check_record, render_all
 from sovereign.review.rows import outcome_rows, summary_from_rows
 from sovereign.review.tribunal import run_tribunal
-from sovereign.review.types import Evidence, Settings
+from sovereign.review.types import Evidence
 from sovereign.search.queries import expand
 from sovereign.versions import package_versions
 
@@ -68,6 +69,8 @@ GATE2_VERIFIED = {
     "summary": "Sandbox replay reproduced every stage file byte for byte.",
     "details": {"status": "VERIFIED", "evaluated": "2026-08-02T10:00:00+00:00"},
 }
+
+PUBLISH_AT = default_config()["review"]["publish_at"]
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -161,7 +164,7 @@ def inputs(
     ]
     # "weak" shows a revised synthesis, so the question_unanswered gate (fatal: no revision) is
     # off there; the fatal pages are "none" and the ungrounded ones.
-    settings = Settings(answered_share=0.0) if kind == "weak" else Settings()
+    settings = review_settings(answered_share=0.0) if kind == "weak" else review_settings()
     outcome = run_tribunal(Evidence(question, hits, papers, claims), settings)
     reviews = outcome_rows(qid, outcome)
     return public_record.Inputs(
@@ -188,7 +191,7 @@ def build(question: str = QUESTION, kind: str = "good", qid: str = "q", correcti
 
 def render(question: str = QUESTION, kind: str = "good", **kw) -> str:
     record, papers, claims, summary = build(question, kind, **kw)
-    return record_page(record, papers, claims, summary, ABSTRACT)
+    return record_page(record, papers, claims, summary, ABSTRACT, publish_at=PUBLISH_AT)
 
 
 def samples() -> dict[str, str]:
@@ -409,7 +412,7 @@ def test_quality_dimensions_show_rule_and_measured(pages):
     ]
     # read back from record.json (keys sorted), the page is the same
     again = json.loads(json.dumps(record, sort_keys=True))
-    assert record_page(again, *build()[1:], ABSTRACT) == page
+    assert record_page(again, *build()[1:], ABSTRACT, publish_at=PUBLISH_AT) == page
 
 
 def test_tribunal_findings_per_round_and_role(pages):
@@ -437,7 +440,7 @@ def test_failed_question_renders_every_empty_case(pages):
     # records with nothing at all: no rows, no rounds, no papers, no abstract
     record = build(kind="none")[0]
     record["review"]["rounds"] = []
-    empty = record_page(record, [], [], None, "")
+    empty = record_page(record, [], [], None, "", publish_at=PUBLISH_AT)
     assert empty.count("<svg ") == 5
     assert "No abstract was supplied" in empty
     assert "No tribunal findings were supplied" in empty
@@ -707,7 +710,7 @@ def test_a_retraction_retracts_the_record(corrections, status, tier):
 
 def test_a_retracted_record_renders_and_is_counted_as_retracted():
     record, papers, claims, summary = build(corrections=[ERRATUM, RETRACTION], qid="r")
-    page = record_page(record, papers, claims, summary, ABSTRACT)
+    page = record_page(record, papers, claims, summary, ABSTRACT, publish_at=PUBLISH_AT)
     tier = page[page.index('<section id="tier">') : page.index('<section id="dimensions">')]
     assert "Retracted" in tier
     assert html.escape(

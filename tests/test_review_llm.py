@@ -9,20 +9,22 @@ import re
 
 import pytest
 
+from conftest import default_config, review_settings
 from fake_llm import DEAD_URL, FakeLlm
 from sovereign import schemas
+from sovereign.claims import relevance as relevance_module
 from sovereign.claims.relevance import load_relevance_model
 from sovereign.errors import LedgerMiss, NetworkError
 from sovereign.io import write_table
 from sovereign.net.ledger import Ledger, request_key
-from sovereign.review import stage as review_module
 from sovereign.review.coverage import question_terms
 from sovereign.review.llm import LLM_SERVICE, prompt_sha256
 from sovereign.review.llm_review import messages_for
 from sovereign.review.rows import outcome_rows
-from sovereign.review.stage import brief, llm_client, llm_reviewer, settings_from_config
+from sovereign.review.settings import Settings, rerun_params
+from sovereign.review.stage import brief, llm_client, llm_reviewer
 from sovereign.review.tribunal import review_round, run_tribunal
-from sovereign.review.types import TRIBUNAL, Evidence, RoleReview, Settings, Synthesis
+from sovereign.review.types import TRIBUNAL, Evidence, RoleReview, Synthesis
 
 # --- builders -----------------------------------------------------------------------------------
 
@@ -136,7 +138,7 @@ def section(url, **changes):
 def tribunal_with_llm(llm, ledger_dir, ev=None, s=None, log=None):
     ev = ev or evidence()
     client = llm_client(llm, str(ledger_dir), log or (lambda _msg: None))
-    outcome = run_tribunal(ev, s or Settings(), llm_reviewer(client, ev, llm["weight"]))
+    outcome = run_tribunal(ev, s or review_settings(), llm_reviewer(client, ev, llm["weight"]))
     return outcome, client
 
 
@@ -155,7 +157,7 @@ def fake():
 
 
 def test_each_role_score_is_the_blend_of_rules_and_llm(fake, tmp_path):
-    ev, s = evidence(), Settings()
+    ev, s = evidence(), review_settings()
     outcome, client = tribunal_with_llm(section(fake.url), tmp_path / "ledger", ev, s)
     assert client.model == "m"
     terms = question_terms(ev.question)
@@ -197,7 +199,7 @@ def test_requests_are_greedy_keyless_and_one_per_role_and_round(fake, tmp_path):
 
 
 def test_rows_carry_reviewer_prompt_hash_and_ledger_key(fake, tmp_path):
-    ev, s = evidence(), Settings()
+    ev, s = evidence(), review_settings()
     ledger = tmp_path / "ledger"
     outcome, _ = tribunal_with_llm(section(fake.url), ledger, ev, s)
     rows = outcome_rows("q1", outcome)
@@ -298,7 +300,7 @@ def test_the_key_is_sent_but_never_recorded(fake, tmp_path, monkeypatch):
 def test_brief_is_deterministic_text():
     ev = evidence()
     syn = Synthesis(tuple(sorted(ev.claims, key=lambda c: c["claim_id"]))[:2])
-    rules = review_round(0, ev, question_terms(QUESTION), syn, Settings()).reviews[1]
+    rules = review_round(0, ev, question_terms(QUESTION), syn, review_settings()).reviews[1]
     text = brief(ev, syn, rules)
     assert text == brief(ev, syn, rules)
     assert text == (
@@ -331,7 +333,7 @@ def test_brief_marks_empty_sections():
 # --- config to Settings -------------------------------------------------------------------------
 
 
-def test_settings_from_config():
+def test_settings_from_the_review_params():
     config = {
         "filter": {"threshold": 0.2, "semantic_threshold": 0.3},
         "review": {
@@ -354,7 +356,7 @@ def test_settings_from_config():
             "llm": {"url": None},
         },
     }
-    s = settings_from_config(config)
+    s = Settings.from_params(config)
     assert s == Settings(
         revise_below=6.0,
         publish_at=7.0,
@@ -382,27 +384,14 @@ def test_settings_from_config():
     assert isinstance(s.entity_fatal_share, float)
 
 
-def _config(**review):
-    return {
-        "filter": {"threshold": 0.15},
-        "review": {
-            "revise_below": 6.5,
-            "publish_at": 6.5,
-            "reject_below": 5,
-            "fatal_cap": 1,
-            "disclosed_factor": 0.5,
-            "answer_coverage": 0.5,
-            "entity_fatal_share": 0.5,
-            "weights": {"SKEPTIC": 0.35, "VALIDATOR": 0.25, "SYNTHESIZER": 0.4},
-            "policy": {"PUBLISH": "PUBLISH", "REVISE": "HOLD", "REJECT": "HOLD", "fatal": "HOLD"},
-            **review,
-        },
-    }
+def _params(**review):
+    """The review rule's params for a config with these review settings."""
+    return rerun_params(default_config(review=review))
 
 
 @pytest.mark.parametrize("share", [0.3, 1])
 def test_entity_fatal_share_is_read_from_the_config(share):
-    s = settings_from_config(_config(entity_fatal_share=share))
+    s = Settings.from_params(_params(entity_fatal_share=share))
     assert s.entity_fatal_share == float(share)
     assert isinstance(s.entity_fatal_share, float)
 
@@ -414,11 +403,11 @@ def test_relevance_threshold_is_the_shipped_relevance_models(monkeypatch):
     class Model:
         threshold = 0.37
 
-    monkeypatch.setattr(review_module, "load_relevance_model", lambda: Model())
-    assert settings_from_config(_config()).relevance_threshold == 0.37
+    monkeypatch.setattr(relevance_module, "load_relevance_model", lambda: Model())
+    assert Settings.from_params(_params()).relevance_threshold == 0.37
     monkeypatch.undo()
     shipped = load_relevance_model().threshold
-    assert settings_from_config(_config()).relevance_threshold == float(shipped)
+    assert Settings.from_params(_params()).relevance_threshold == float(shipped)
 
 
 def test_a_fatal_rule_review_is_not_lifted_by_the_llm(fake, tmp_path):
@@ -434,5 +423,5 @@ def test_a_fatal_rule_review_is_not_lifted_by_the_llm(fake, tmp_path):
     skeptic = only.reviews[0]
     assert skeptic.role == "SKEPTIC" and skeptic.fatal and skeptic.score == 0.0
     assert skeptic.reviewer == "rules+llm:m"  # the LLM was asked, its score not used
-    assert only.overall == Settings().fatal_cap
+    assert only.overall == review_settings().fatal_cap
     assert (outcome.verdict, outcome.policy) == ("REJECT", "ESCALATE_TO_OWNER")

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from conftest import review_settings
 from sovereign import schemas
 from sovereign.errors import InputFileError
 from sovereign.io import read_table, write_table
@@ -33,7 +34,6 @@ from sovereign.review.types import (
     UNFIXABLE_BY_DISCLOSURE,
     Evidence,
     RoleReview,
-    Settings,
     Synthesis,
 )
 from sovereign.review.validator import validator
@@ -55,7 +55,7 @@ Q_HALF = (
     "summary quality and energy cost?"
 )
 A, B, C, D = "2401.00001", "2401.00002", "2401.00003", "2401.00004"
-THRESHOLD = 0.12  # Settings().relevance_threshold
+THRESHOLD = 0.12  # review_settings().relevance_threshold
 
 
 def paper(aid, title, sentences, *, kept=True, tfidf=0.4):
@@ -294,7 +294,7 @@ def test_part_coverage_is_the_share_of_part_terms_found():
 
 
 def test_clean_synthesis_scores_ten_and_publishes_without_revision():
-    out = run_tribunal(evidence([PA, PB, PC], good_claims()), Settings())
+    out = run_tribunal(evidence([PA, PB, PC], good_claims()), review_settings())
     (only,) = out.rounds
     assert [r.score for r in only.reviews] == [10.0, 10.0, 10.0]
     assert role(only.reviews, "SKEPTIC").findings == ()
@@ -316,7 +316,7 @@ def test_no_kept_paper_is_fatal_capped_unrevised_and_escalated():
         dict(PC, semantic_score=0.1),
     ]
     ev = evidence(papers, good_claims())
-    s = Settings()
+    s = review_settings()
     out = run_tribunal(ev, s)
 
     (only,) = out.rounds  # no revision: no revision can add a source
@@ -340,11 +340,13 @@ def test_no_kept_paper_is_fatal_capped_unrevised_and_escalated():
 def test_fatal_cap_and_fatal_policy_come_from_settings():
     papers = [dict(PA, kept=False), dict(PB, kept=False)]
     policy = {"PUBLISH": "PUBLISH", "REVISE": "HOLD", "REJECT": "HOLD", "fatal": "DISCARD"}
-    out = run_tribunal(evidence(papers, good_claims()), Settings(fatal_cap=0.5, policy=policy))
+    out = run_tribunal(
+        evidence(papers, good_claims()), review_settings(fatal_cap=0.5, policy=policy)
+    )
     assert out.final.overall == 0.5
     assert (out.verdict, out.policy) == ("REJECT", "DISCARD")
     # Even a lenient verdict band does not lift a fatal finding's policy.
-    lenient = Settings(publish_at=0.0, reject_below=0.0, policy=policy)
+    lenient = review_settings(publish_at=0.0, reject_below=0.0, policy=policy)
     out = run_tribunal(evidence(papers, good_claims()), lenient)
     assert (out.verdict, out.policy) == ("PUBLISH", "DISCARD")
 
@@ -355,7 +357,7 @@ def test_every_entity_missing_from_the_kept_sources_is_fatal():
     # BookSum is named only by a paper that was not kept: it does not count.
     pc = paper(C, "BookSum: long narrative summarization", ["BookSum has chapters."], kept=False)
     ev = evidence([pa, pb, pc], [claim(pa, 0), claim(pb, 0)])
-    s = Settings()
+    s = review_settings()
     out = run_tribunal(ev, s)
 
     (only,) = out.rounds
@@ -379,7 +381,7 @@ def test_some_entities_missing_is_a_deduction_not_fatal():
     ev = evidence([PA, PB], good_claims(), question=Q_GAPS)
     terms = question_terms(Q_GAPS)
     assert terms.entities == ("BookSum", "PubMed", "ROUGE")
-    sk = skeptic(ev, terms, Synthesis(tuple(ev.claims)), Settings())
+    sk = skeptic(ev, terms, Synthesis(tuple(ev.claims)), review_settings())
     gone = finding(sk, "missing_entities")
     assert (gone.severity, gone.evidence, gone.points) == ("minor", ("PubMed",), 1.3333)
     assert gone.finding == "1 of the question's 3 named entities appear in no kept source: PubMed."
@@ -388,7 +390,7 @@ def test_some_entities_missing_is_a_deduction_not_fatal():
     three = "Does sparse attention reduce memory on BookSum, PubMed and arXiv?"
     pa = dict(PA, abstract=PA["abstract"] + " We also test on arXiv.")
     ev = evidence([pa, PB], good_claims(), question=three)
-    sk = skeptic(ev, question_terms(three), Synthesis(tuple(ev.claims)), Settings())
+    sk = skeptic(ev, question_terms(three), Synthesis(tuple(ev.claims)), review_settings())
     gone = finding(sk, "missing_entities")
     assert (gone.severity, gone.evidence, gone.points) == ("minor", ("PubMed",), 1.3333)
     assert not sk.fatal
@@ -398,7 +400,7 @@ def test_half_the_entities_missing_from_the_kept_sources_is_fatal():
     # Q_HALF: 1 of 2 entities (PubMed) in no kept source. 1/2 >= entity_fatal_share 0.5: fatal,
     # though BookSum is named and both kept papers answer part of the question.
     ev = evidence([PA, PB, PC], good_claims(), question=Q_HALF)
-    s = Settings()
+    s = review_settings()
     out = run_tribunal(ev, s)
 
     (only,) = out.rounds  # fatal: no revision can add a source
@@ -432,7 +434,7 @@ def test_half_the_entities_missing_from_the_kept_sources_is_fatal():
 )
 def test_entity_fatal_share_comes_from_settings(question, share, severity, points):
     ev = evidence([PA, PB], good_claims(), question=question)
-    s = Settings(entity_fatal_share=share)
+    s = review_settings(entity_fatal_share=share)
     sk = skeptic(ev, question_terms(question), Synthesis(tuple(ev.claims)), s)
     gone = finding(sk, "missing_entities")
     assert (gone.severity, gone.evidence, gone.points) == (severity, ("PubMed",), points)
@@ -443,7 +445,7 @@ def test_entity_fatal_share_comes_from_settings(question, share, severity, point
 def test_missing_entities_are_never_discounted_by_disclosure():
     assert "missing_entities" in UNFIXABLE_BY_DISCLOSURE
     ev = evidence([PA, PB], good_claims(), question=Q_GAPS)
-    terms, s = question_terms(Q_GAPS), Settings()
+    terms, s = question_terms(Q_GAPS), review_settings()
     hidden = skeptic(ev, terms, Synthesis(tuple(ev.claims)), s)
     disclosed = Synthesis(tuple(ev.claims), frozenset({"missing_entities", "missing_terms"}))
     told = skeptic(ev, terms, disclosed, s)
@@ -464,7 +466,7 @@ def test_missing_terms_are_listed_in_question_order_whatever_the_paper_order():
     # PC names latency but is not kept, so latency is still missing.
     for papers in ([PA, PB, PC], [PC, PB, PA]):
         ev = evidence(papers, good_claims(), question=question)
-        sk = skeptic(ev, terms, Synthesis(tuple(good_claims())), Settings())
+        sk = skeptic(ev, terms, Synthesis(tuple(good_claims())), review_settings())
         lack = finding(sk, "missing_terms")
         assert lack.evidence == ("latency", "energy")
         assert lack.severity == "minor"  # 2 of 8 terms: under 30%
@@ -474,7 +476,7 @@ def test_missing_terms_are_listed_in_question_order_whatever_the_paper_order():
     pb = dict(PB, abstract=PB["abstract"].replace("quality", "scores"))
     pa = dict(PA, abstract=PA["abstract"].replace("quality", "scores"))
     ev = evidence([pa, pb], [], question=question)
-    lack = finding(skeptic(ev, terms, Synthesis(()), Settings()), "missing_terms")
+    lack = finding(skeptic(ev, terms, Synthesis(()), review_settings()), "missing_terms")
     assert lack.evidence == ("latency", "energy", "quality")
     assert (lack.severity, lack.points) == ("major", 1.125)
 
@@ -484,7 +486,7 @@ def test_missing_terms_without_kept_sources_name_the_retrieved_papers():
     pa = paper(A, PA["title"], ["Sparse attention reduces memory by 60% on arXiv."], kept=False)
     pb = paper(B, PB["title"], ["Summary quality stays within 0.2 points."], kept=False)
     ev = evidence([pa, pb], [])
-    sk = skeptic(ev, question_terms(Q), Synthesis(()), Settings())
+    sk = skeptic(ev, question_terms(Q), Synthesis(()), review_settings())
     assert criteria(sk) == ["no_sources", "missing_entities", "missing_terms"]
     # With no kept source a missing entity is not what is fatal: the lack of sources is.
     gone = finding(sk, "missing_entities")
@@ -496,13 +498,13 @@ def test_missing_terms_without_kept_sources_name_the_retrieved_papers():
 
 def test_missing_terms_at_thirty_percent_are_major():
     ev = evidence([PA, PB], good_claims(), question=Q_HALF)
-    sk = skeptic(ev, question_terms(Q_HALF), Synthesis(tuple(good_claims())), Settings())
+    sk = skeptic(ev, question_terms(Q_HALF), Synthesis(tuple(good_claims())), review_settings())
     lack = finding(sk, "missing_terms")
     assert lack.evidence == ("pubmed", "energy", "cost")  # 3 of 10
     assert (lack.severity, lack.points) == ("major", 0.9)
     # Q_GAPS adds a term every kept source has (rouge): 3 of 11 is under 30%, minor, 3 x 3/11.
     ev = evidence([PA, PB], good_claims(), question=Q_GAPS)
-    sk = skeptic(ev, question_terms(Q_GAPS), Synthesis(tuple(good_claims())), Settings())
+    sk = skeptic(ev, question_terms(Q_GAPS), Synthesis(tuple(good_claims())), review_settings())
     lack = finding(sk, "missing_terms")
     assert lack.evidence == ("pubmed", "energy", "cost")
     assert (lack.severity, lack.points) == ("minor", 0.8182)
@@ -514,7 +516,7 @@ def test_missing_terms_at_thirty_percent_are_major():
 def test_low_relevance_claims_cost_in_proportion():
     claims = good_claims() + [claim(PB, 2, relevance=0.05)]
     ev = evidence([PA, PB], claims)
-    sk = skeptic(ev, question_terms(Q), Synthesis(tuple(claims)), Settings())
+    sk = skeptic(ev, question_terms(Q), Synthesis(tuple(claims)), review_settings())
     weak = finding(sk, "low_relevance")
     assert (weak.severity, weak.evidence, weak.points) == ("minor", (f"{B}#2",), 0.3)
 
@@ -527,7 +529,7 @@ def test_no_relevant_claim_is_a_major_gap_naming_the_best_claims():
         claim(PB, 1, relevance=0.01),
     ]
     ev = evidence([PA, PB], claims)
-    sk = skeptic(ev, question_terms(Q), Synthesis(tuple(claims)), Settings())
+    sk = skeptic(ev, question_terms(Q), Synthesis(tuple(claims)), review_settings())
     gap = finding(sk, "no_relevant_claims")
     assert (gap.severity, gap.points) == ("major", 3.0)
     assert gap.evidence == (f"{B}#0", f"{A}#1", f"{A}#2")  # top 3 by relevance
@@ -536,7 +538,7 @@ def test_no_relevant_claim_is_a_major_gap_naming_the_best_claims():
 
 def test_no_claims_is_a_major_gap_and_nothing_to_validate():
     ev = evidence([PA, PB], [])
-    s = Settings(answered_share=0.0)  # the unanswered gate is tested on its own below
+    s = review_settings(answered_share=0.0)  # the unanswered gate is tested on its own below
     out = run_tribunal(ev, s)
     first = out.rounds[0]
     gap = finding(role(first.reviews, "SKEPTIC"), "no_claims")
@@ -556,7 +558,7 @@ def test_single_source_when_every_answering_claim_comes_from_one_paper():
     # B's only claim is verified but answers no part of the question.
     claims = [claim(PA, 1), claim(PA, 2), claim(PB, 2, relevance=0.3)]
     ev = evidence([PA, PB], claims)
-    terms, syn, s = question_terms(Q), Synthesis(tuple(claims)), Settings()
+    terms, syn, s = question_terms(Q), Synthesis(tuple(claims)), review_settings()
     assert answering_papers(ev, terms, syn, s) == [A]
     one = finding(skeptic(ev, terms, syn, s), "single_source")
     assert (one.severity, one.evidence, one.points) == ("major", (A,), 2.0)
@@ -565,7 +567,7 @@ def test_single_source_when_every_answering_claim_comes_from_one_paper():
 
 def test_two_answering_papers_are_not_a_single_source():
     ev = evidence([PA, PB], good_claims())
-    terms, syn, s = question_terms(Q), Synthesis(tuple(good_claims())), Settings()
+    terms, syn, s = question_terms(Q), Synthesis(tuple(good_claims())), review_settings()
     assert answering_papers(ev, terms, syn, s) == [A, B]
     assert "single_source" not in criteria(skeptic(ev, terms, syn, s))
 
@@ -575,14 +577,14 @@ def test_a_claim_covering_exactly_answer_coverage_answers():
     claims = [claim(PA, 1), claim(PA, 2), claim(PB, 3)]
     ev = evidence([PA, PB], claims)
     terms, syn = question_terms(Q), Synthesis(tuple(claims))
-    assert answering_papers(ev, terms, syn, Settings()) == [A, B]
-    assert answering_papers(ev, terms, syn, Settings(answer_coverage=0.6)) == [A]
+    assert answering_papers(ev, terms, syn, review_settings()) == [A, B]
+    assert answering_papers(ev, terms, syn, review_settings(answer_coverage=0.6)) == [A]
 
 
 def test_single_kept_paper_is_a_single_source_even_without_verified_claims():
     claims = [claim(PA, 1, relevance=0.05)]
     ev = evidence([PA, dict(PB, kept=False)], claims)
-    sk = skeptic(ev, question_terms(Q), Synthesis(tuple(claims)), Settings())
+    sk = skeptic(ev, question_terms(Q), Synthesis(tuple(claims)), review_settings())
     one = finding(sk, "single_source")
     assert one.evidence == (A,)
     assert "it is the only kept source" in one.finding
@@ -592,7 +594,7 @@ def test_one_contradiction_is_minor_two_are_major():
     one = good_claims()[:3] + [claim(PB, 1, label="CONTRADICT", contradict=A)]
     ev = evidence([PA, PB], one)
     found = finding(
-        skeptic(ev, question_terms(Q), Synthesis(tuple(one)), Settings()), "contradictions"
+        skeptic(ev, question_terms(Q), Synthesis(tuple(one)), review_settings()), "contradictions"
     )
     assert (found.severity, found.points) == ("minor", 0.5)
     assert found.evidence == (f"{B}#1", A)
@@ -605,7 +607,7 @@ def test_one_contradiction_is_minor_two_are_major():
     ]
     ev = evidence([PA, PB], two)
     found = finding(
-        skeptic(ev, question_terms(Q), Synthesis(tuple(two)), Settings()), "contradictions"
+        skeptic(ev, question_terms(Q), Synthesis(tuple(two)), review_settings()), "contradictions"
     )
     assert (found.severity, found.points) == ("major", 1.0)
     assert set(found.evidence) == {f"{A}#2", f"{B}#1", A, B}
@@ -616,7 +618,7 @@ def test_one_contradiction_is_minor_two_are_major():
 
 def test_validator_passes_consistent_grounded_claims():
     ev = evidence([PA, PB], good_claims())
-    val = validator(ev, Synthesis(tuple(good_claims())), Settings())
+    val = validator(ev, Synthesis(tuple(good_claims())), review_settings())
     assert val.score == 10.0
     (ok,) = val.findings
     assert (ok.criterion, ok.severity, ok.points) == ("all_checked", "info", 0.0)
@@ -665,7 +667,7 @@ def _swap(claims, index, **changes):
 def test_validator_catches_each_inconsistency(index, changes, criterion, points):
     claims = _swap(good_claims(), index, **changes)
     ev = evidence([PA, PB, PC], claims)
-    val = validator(ev, Synthesis(tuple(claims)), Settings())
+    val = validator(ev, Synthesis(tuple(claims)), review_settings())
     bad = finding(val, criterion)
     assert criteria(val) == [criterion]
     assert bad.evidence == (claims[index]["claim_id"],)
@@ -676,7 +678,7 @@ def test_validator_catches_each_inconsistency(index, changes, criterion, points)
 def test_validator_rechecks_a_claim_whose_paper_is_not_kept():
     claims = good_claims()
     ev = evidence([PA, dict(PB, kept=False)], claims)
-    val = validator(ev, Synthesis(tuple(claims)), Settings())
+    val = validator(ev, Synthesis(tuple(claims)), review_settings())
     assert finding(val, "ungrounded").evidence == (f"{B}#0", f"{B}#1")
     assert finding(val, "unknown_reference").evidence == (f"{B}#0", f"{B}#1")
     assert val.score == 10.0 - 2.0 - 1.5  # 4 x 2/4 and 3 x 2/4
@@ -687,7 +689,7 @@ def test_validator_lists_its_findings_in_rubric_order():
     claims[0] = claim(PA, 1, relevance=0.5, confidence=0.7)  # inconsistent
     claims[3] = claim(PB, 1, label="CONTRADICT", contradict=A)  # unverified
     ev = evidence([PA, dict(PB, kept=False)], claims)
-    val = validator(ev, Synthesis(tuple(claims)), Settings())
+    val = validator(ev, Synthesis(tuple(claims)), review_settings())
     assert criteria(val) == [
         "ungrounded",
         "unknown_reference",
@@ -698,19 +700,19 @@ def test_validator_lists_its_findings_in_rubric_order():
 
 def test_validator_cites_a_kept_paper_that_was_no_search_hit():
     ev = evidence([PA, PB], good_claims(), hits=[{"arxiv_id": A}])
-    val = validator(ev, Synthesis(tuple(good_claims())), Settings())
+    val = validator(ev, Synthesis(tuple(good_claims())), review_settings())
     assert finding(val, "unknown_reference").evidence == (f"{B}#0", f"{B}#1")
 
 
 def test_unverified_claims_presented_cost_minor_then_major():
     one = _swap(good_claims(), 3, label="CONTRADICT", contradict=A)
     ev = evidence([PA, PB], one)
-    bad = finding(validator(ev, Synthesis(tuple(one)), Settings()), "unverified_presented")
+    bad = finding(validator(ev, Synthesis(tuple(one)), review_settings()), "unverified_presented")
     assert (bad.severity, bad.evidence, bad.points) == ("minor", (f"{B}#1",), 0.75)
 
     two = _swap(one, 2, label="CONTRADICT", contradict=A)
     ev = evidence([PA, PB], two)
-    bad = finding(validator(ev, Synthesis(tuple(two)), Settings()), "unverified_presented")
+    bad = finding(validator(ev, Synthesis(tuple(two)), review_settings()), "unverified_presented")
     assert (bad.severity, bad.evidence, bad.points) == ("major", (f"{B}#0", f"{B}#1"), 1.5)
 
 
@@ -722,7 +724,9 @@ PD = paper(D, "Compact transformers", ["Memory drops by half.", "We evaluate on 
 PD_TITLED = paper(D, "Sparse attention on BookSum", ["Memory drops by half."])
 
 
-NOGATE = Settings(answered_share=0.0)  # the question_unanswered gate off, to test what is under it
+NOGATE = review_settings(
+    answered_share=0.0
+)  # the question_unanswered gate off, to test what is under it
 
 
 def test_a_synthesis_that_answers_too_little_is_fatal_and_unrevised():
@@ -732,20 +736,20 @@ def test_a_synthesis_that_answers_too_little_is_fatal_and_unrevised():
     # five terms (credit 0.2 / 0.5 = 0.4) and nothing of part 2: mean credit 0.2.
     pd = paper(D, "Notes", ["Memory is a concern in practice."])
     claims = [claim(PB, 2), claim(pd, 0)]
-    out = run_tribunal(evidence([PA, PB, pd], claims), Settings())
+    out = run_tribunal(evidence([PA, PB, pd], claims), review_settings())
     (only,) = out.rounds
     syn = role(only.reviews, "SYNTHESIZER")
     gate = finding(syn, "question_unanswered")
     assert gate.severity == "fatal" and "below 25%" in gate.finding
     assert syn.score == 2.0 and role(only.reviews, "VALIDATOR").score == 10.0
-    assert only.overall == Settings().fatal_cap
+    assert only.overall == review_settings().fatal_cap
     assert (out.verdict, out.policy) == ("REJECT", "ESCALATE_TO_OWNER")
     # At the gate's edge: answering exactly answered_share is not fatal.
     edge = synthesizer(
         evidence([PA, PB, pd], claims),
         question_terms(Q),
         Synthesis(tuple(claims)),
-        Settings(answered_share=0.2),
+        review_settings(answered_share=0.2),
     )
     assert "question_unanswered" not in criteria(edge) and edge.score == 2.0
 
@@ -756,12 +760,15 @@ def test_most_question_terms_in_no_kept_source_is_fatal():
     question = "How quickly do coral reefs recover after mass bleaching events?"
     reef = paper(A, "Robots that reseed coral reefs", ["Coral reefs are declining fast."])
     ev = Evidence(question, [{"arxiv_id": A}], [reef], [claim(reef, 0)])
-    sk = skeptic(ev, question_terms(question), Synthesis((claim(reef, 0),)), Settings())
+    sk = skeptic(ev, question_terms(question), Synthesis((claim(reef, 0),)), review_settings())
     gap = finding(sk, "missing_terms")
     assert gap.severity == "fatal" and sk.score == 0.0  # 5 of 7 terms: 0.71 >= 0.6
     assert "do not address what the question asks" in gap.finding
     lenient = skeptic(
-        ev, question_terms(question), Synthesis((claim(reef, 0),)), Settings(term_fatal_share=0.8)
+        ev,
+        question_terms(question),
+        Synthesis((claim(reef, 0),)),
+        review_settings(term_fatal_share=0.8),
     )
     assert finding(lenient, "missing_terms").severity == "major" and lenient.score > 0
 
@@ -777,7 +784,7 @@ def test_request_words_and_links_are_no_terms_to_look_for():
 
 def _synth(papers, claims, s=None):
     ev = evidence(papers, claims)
-    return synthesizer(ev, question_terms(Q), Synthesis(tuple(claims)), s or Settings())
+    return synthesizer(ev, question_terms(Q), Synthesis(tuple(claims)), s or review_settings())
 
 
 def test_a_verified_claim_earns_full_credit_for_its_part():
@@ -817,7 +824,7 @@ def test_partial_coverage_is_relative_to_answer_coverage():
     assert (partial.criterion, partial.severity, partial.points) == ("part_partial", "major", 3.0)
     assert "credit 0.40" in partial.finding and "a verified claim" in partial.finding
     # With answer_coverage 0.2 the same claim answers the part.
-    syn = _synth([PD], [claim(PD, 0)], Settings(answer_coverage=0.2))
+    syn = _synth([PD], [claim(PD, 0)], review_settings(answer_coverage=0.2))
     assert syn.score == 5.0
     assert criteria(syn)[0] == "part_answered"
 
@@ -870,7 +877,7 @@ def test_a_claim_earns_the_share_of_the_parts_entities_its_paper_names():
 
     def review(papers, claims):
         ev = evidence(papers, claims, question=question)
-        return synthesizer(ev, terms, Synthesis(tuple(claims)), Settings())
+        return synthesizer(ev, terms, Synthesis(tuple(claims)), review_settings())
 
     # A#1 with A's title covers 5 of the 6 terms (all but pubmed): 5/6 / 0.5, capped at 1; A
     # names BookSum, not PubMed: x 1/2. One part: 10 x 0.5.
@@ -906,7 +913,7 @@ def test_each_part_is_held_to_its_own_entities():
     unnamed = _named("We evaluate on long books.")
     ev = evidence([unnamed], [claim(unnamed, 0)])
     bare = replace(question_terms(Q), part_entities=())
-    syn = synthesizer(ev, bare, Synthesis(tuple(ev.claims)), Settings())
+    syn = synthesizer(ev, bare, Synthesis(tuple(ev.claims)), review_settings())
     assert syn.score == 5.0
 
 
@@ -938,14 +945,14 @@ def test_entity_share_is_the_share_of_entities_a_folded_text_names():
 
 def test_overall_is_the_weighted_mean_rounded_half_up():
     reviews = tuple(RoleReview(r, 0, 6.25, ()) for r in ("SKEPTIC", "VALIDATOR", "SYNTHESIZER"))
-    assert overall_score(reviews, Settings()) == 6.3  # round() would give 6.2
+    assert overall_score(reviews, review_settings()) == 6.3  # round() would give 6.2
     reviews = (
         RoleReview("SKEPTIC", 0, 7.0, ()),
         RoleReview("VALIDATOR", 0, 8.5, ()),
         RoleReview("SYNTHESIZER", 0, 10.0, ()),
     )
-    assert overall_score(reviews, Settings()) == 8.6  # 2.45 + 2.125 + 4.0 = 8.575
-    only_skeptic = Settings(weights={"SKEPTIC": 1.0, "VALIDATOR": 0.0, "SYNTHESIZER": 0.0})
+    assert overall_score(reviews, review_settings()) == 8.6  # 2.45 + 2.125 + 4.0 = 8.575
+    only_skeptic = review_settings(weights={"SKEPTIC": 1.0, "VALIDATOR": 0.0, "SYNTHESIZER": 0.0})
     assert overall_score(reviews, only_skeptic) == 7.0
 
 
@@ -954,7 +961,7 @@ def test_overall_is_the_weighted_mean_rounded_half_up():
 
 def test_revision_round_below_threshold_drops_unverified_and_discloses_gaps():
     ev = evidence([PA, PB, PC], gaps_claims(), question=Q_GAPS)
-    out = run_tribunal(ev, Settings())
+    out = run_tribunal(ev, review_settings())
     first, second = out.rounds
     assert (first.number, second.number) == (0, 1)
 
@@ -1020,7 +1027,7 @@ def test_revision_round_below_threshold_drops_unverified_and_discloses_gaps():
 )
 def test_disclosed_factor_scales_what_a_disclosed_gap_costs(factor, skeptic_score):
     ev = evidence([PA, PB, PC], gaps_claims(), question=Q_GAPS)
-    out = run_tribunal(ev, Settings(disclosed_factor=factor))
+    out = run_tribunal(ev, review_settings(disclosed_factor=factor))
     assert len(out.rounds) == 2
     sk = role(out.final.reviews, "SKEPTIC")
     assert finding(sk, "missing_entities").points == 1.3333
@@ -1048,7 +1055,7 @@ def test_revised_round_does_not_call_relevant_dropped_claims_irrelevant():
         claim(PA, 1, label="CONTRADICT", contradict=B),
         claim(PB, 1, label="CONTRADICT", contradict=A),
     ]
-    out = run_tribunal(evidence([PA, PB], claims), Settings(revise_below=7.0))
+    out = run_tribunal(evidence([PA, PB], claims), review_settings(revise_below=7.0))
     assert len(out.rounds) == 2
     for review in out.final.reviews:
         for f in review.findings:
@@ -1065,8 +1072,8 @@ def test_no_revision_at_or_above_revise_below():
         claim(PB, 1, label="CONTRADICT", contradict=A),
     ]
     ev = evidence([PA, PB], two)
-    assert len(run_tribunal(ev, Settings()).rounds) == 1  # 8.6
-    out = run_tribunal(ev, Settings(revise_below=8.7))
+    assert len(run_tribunal(ev, review_settings()).rounds) == 1  # 8.6
+    out = run_tribunal(ev, review_settings(revise_below=8.7))
     assert len(out.rounds) == 2
     assert [c["claim_id"] for c in out.final.synthesis.claims] == [f"{A}#1", f"{A}#2"]
 
@@ -1096,7 +1103,7 @@ def test_thresholds_and_policy_from_settings(settings, verdict, policy):
         claim(PB, 0, label="CONTRADICT", contradict=A),
         claim(PB, 1, label="CONTRADICT", contradict=A),
     ]
-    out = run_tribunal(evidence([PA, PB], two), Settings(**settings))
+    out = run_tribunal(evidence([PA, PB], two), review_settings(**settings))
     assert len(out.rounds) == 1
     assert out.final.overall == 8.6
     assert (out.verdict, out.policy) == (verdict, policy)
@@ -1107,7 +1114,7 @@ def test_thresholds_and_policy_from_settings(settings, verdict, policy):
 
 
 def test_outcome_rows_write_and_read_back(tmp_path):
-    out = run_tribunal(evidence([PA, PB, PC], gaps_claims(), question=Q_GAPS), Settings())
+    out = run_tribunal(evidence([PA, PB, PC], gaps_claims(), question=Q_GAPS), review_settings())
     rows = outcome_rows("q1", out)
     path = tmp_path / "reviews.parquet"
     table = write_table(rows, schemas.REVIEWS, path, schemas.REVIEWS_SORT)
@@ -1155,7 +1162,8 @@ def test_outcome_rows_write_and_read_back(tmp_path):
 
 def _gaps_rows():
     return outcome_rows(
-        "q1", run_tribunal(evidence([PA, PB, PC], gaps_claims(), question=Q_GAPS), Settings())
+        "q1",
+        run_tribunal(evidence([PA, PB, PC], gaps_claims(), question=Q_GAPS), review_settings()),
     )
 
 
@@ -1208,7 +1216,7 @@ def test_no_rows_at_all_is_refused_and_the_default_name_is_the_file():
 
 
 def test_outcome_rows_without_revision_put_the_verdict_in_round_zero():
-    out = run_tribunal(evidence([PA, PB], good_claims()), Settings())
+    out = run_tribunal(evidence([PA, PB], good_claims()), review_settings())
     rows = outcome_rows("q2", out)
     assert {r["round"] for r in rows} == {0}
     tribunal = [(r["seq"], r["criterion"]) for r in rows if r["role"] == TRIBUNAL]
@@ -1221,14 +1229,14 @@ def test_outcome_rows_without_revision_put_the_verdict_in_round_zero():
 def test_same_input_in_any_claim_order_gives_identical_rows_and_bytes(tmp_path):
     claims = gaps_claims()
     base = outcome_rows(
-        "q", run_tribunal(evidence([PA, PB, PC], claims, question=Q_GAPS), Settings())
+        "q", run_tribunal(evidence([PA, PB, PC], claims, question=Q_GAPS), review_settings())
     )
     write_table(base, schemas.REVIEWS, tmp_path / "a.parquet", schemas.REVIEWS_SORT)
     for seed in range(5):
         shuffled = list(claims)
         random.Random(seed).shuffle(shuffled)
         ev = evidence([PA, PB, PC], shuffled, question=Q_GAPS)
-        rows = outcome_rows("q", run_tribunal(ev, Settings()))
+        rows = outcome_rows("q", run_tribunal(ev, review_settings()))
         assert rows == base
         write_table(rows, schemas.REVIEWS, tmp_path / "b.parquet", schemas.REVIEWS_SORT)
         assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
@@ -1241,8 +1249,8 @@ def test_contradictions_evidence_does_not_depend_on_claim_order():
         claim(PB, 0),
         claim(PB, 1, label="CONTRADICT", contradict=A),
     ]
-    forward = outcome_rows("q", run_tribunal(evidence([PA, PB], claims), Settings()))
-    backward = outcome_rows("q", run_tribunal(evidence([PA, PB], claims[::-1]), Settings()))
+    forward = outcome_rows("q", run_tribunal(evidence([PA, PB], claims), review_settings()))
+    backward = outcome_rows("q", run_tribunal(evidence([PA, PB], claims[::-1]), review_settings()))
     assert forward == backward
 
 
@@ -1250,12 +1258,12 @@ def test_the_tribunal_does_not_mutate_its_input():
     claims = gaps_claims()
     copy = [dict(c) for c in claims]
     ev = evidence([PA, PB, PC], claims, question=Q_GAPS)
-    run_tribunal(ev, Settings())
+    run_tribunal(ev, review_settings())
     assert claims == copy
     assert ev.claims is claims
 
 
 def test_settings_are_frozen():
     with pytest.raises(AttributeError):
-        Settings().publish_at = 1.0  # type: ignore[misc]
-    assert replace(Settings(), publish_at=1.0).publish_at == 1.0
+        review_settings().publish_at = 1.0  # type: ignore[misc]
+    assert replace(review_settings(), publish_at=1.0).publish_at == 1.0

@@ -34,6 +34,7 @@ from ..errors import InputFileError
 from ..text.normalize import fold
 from ..text.sentences import sentence_spans
 from .relevance import load_relevance_model, relevance_features
+from .settings import Settings
 from .verifier import VerifierModel, feature_matrix, load_verifier_model, verdict
 from .verifier_data import CONTRADICT, LABELS, SUPPORT
 
@@ -132,18 +133,12 @@ def _nearest_papers(
     return [c for _, c in scored[:k]]
 
 
-@dataclass(frozen=True)
-class Settings:
-    evidence_papers: int = 10
-    evidence_sentences: int = 8
-
-
 def extract_claims(
     question_id: str,
     question: str,
     papers: list[dict[str, Any]],
     index: dict[str, np.ndarray],
-    settings: Settings = Settings(),  # noqa: B008 (frozen: a shared default is safe)
+    settings: Settings,
     log: Callable[[str], None] = lambda _m: None,
     relevance_encoder: Embedder | None = None,
 ) -> list[dict[str, Any]]:

@@ -24,6 +24,9 @@ from .messages import dotted, explain, fix_for, origin, schema_at, show
 # arXiv's API and its terms of use: no more than one request every three seconds.
 ARXIV_API_URL = "https://export.arxiv.org/api/query"
 TOU_MIN_INTERVAL = 3.0
+# The schemas beside the code (a checkout, or a Gate 2 bundle's workflow/): src/sovereign/config/
+# is three levels below the workflow's root.
+SCHEMAS = Path(__file__).resolve().parents[3] / "config" / "schemas"
 
 
 def _with_defaults(validator_class: type) -> type:
@@ -117,6 +120,24 @@ def validate_config(
     _check_search(config, sources)
     _check_review(config, sources)
     _check_credentials_in_urls(config, sources)
+    return config
+
+
+def load_schema(name: str = "config") -> dict[str, Any]:
+    """config/schemas/<name>.schema.yaml of this workflow."""
+    with open(SCHEMAS / f"{name}.schema.yaml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def default_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The config the schema gives when nothing is set (or only `overrides`): every default
+    stated once, in the schema, for code that needs a whole config without a workflow (tests,
+    benchmarks). Only the schema is checked, not the rules between keys."""
+    config = _copy(overrides or {})
+    errors = sorted(_filling()(load_schema()).iter_errors(config), key=lambda e: e.message)
+    if errors:
+        path, problem, fix = explain(errors[0])
+        raise ConfigError(dotted(path), problem, fix)
     return config
 
 

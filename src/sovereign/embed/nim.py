@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 NIM_SERVICE = "nim-embeddings"
 MAX_BATCH = 50  # the hosted API's limit on inputs per request
 TRUNCATE = "END"  # over-long texts are cut rather than refused, and the choice is recorded
-DEFAULT_POLICY = RetryPolicy()
 
 
 class NimEmbedder:
@@ -41,12 +40,12 @@ class NimEmbedder:
         *,
         base_url: str,
         ledger: Ledger,
-        model: str = "nvidia/nv-embedqa-e5-v5",
-        dimension: int = 1024,
-        batch_size: int = MAX_BATCH,
-        policy: RetryPolicy = DEFAULT_POLICY,
-        offline: bool = False,
-        api_key_env: str = "NVIDIA_API_KEY",
+        model: str,
+        dimension: int,
+        batch_size: int,
+        policy: RetryPolicy,
+        offline: bool,
+        api_key_env: str = "NVIDIA_API_KEY",  # not configurable: the key's one home
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] = lambda _msg: None,

@@ -15,33 +15,31 @@ import pyarrow as pa
 
 from ..contracts import document
 from ..encoders.base import Embedder
-from ..encoders.cache import CachedEmbedder
-from ..encoders.local import LOCAL_BACKENDS, cache_dir
+from ..encoders.local import LOCAL_BACKENDS, cached
 from ..errors import InputFileError
-from ..net.http import RetryPolicy
 from ..net.ledger import Ledger
+from .settings import Settings
 
 QUESTION_ITEM = "question"
 
 
 def make_embedder(
-    config: dict[str, Any], log: Callable[[str], None] = lambda _m: None, threads: int = 1
+    settings: Settings, log: Callable[[str], None] = lambda _m: None, threads: int = 1
 ) -> Embedder:
-    """The embedder `embed.backend` names (the config was validated before any job ran); a
-    local one keeps its vectors in the shared cache (NIM's are kept in the ledger)."""
-    e = config["embed"]
-    if e["backend"] in LOCAL_BACKENDS:
-        return CachedEmbedder(LOCAL_BACKENDS[e["backend"]](threads), cache_dir(config))
+    """The embedder `embed.backend` names; a local one keeps its vectors in the shared cache
+    (NIM's are kept in the ledger)."""
+    if settings.backend in LOCAL_BACKENDS:
+        return cached(LOCAL_BACKENDS[settings.backend](threads), settings.cache)
     from .nim import NimEmbedder  # requests and the ledger only when the remote backend is used
 
     return NimEmbedder(
-        base_url=e["nim_url"],
-        ledger=Ledger(config["ledger"]),
-        model=e["model"],
-        dimension=int(e["dimension"]),
-        batch_size=int(e["batch_size"]),
-        offline=bool(e["offline"]),
-        policy=RetryPolicy.from_config(config, "embed"),
+        base_url=settings.nim_url,
+        ledger=Ledger(settings.ledger),
+        model=settings.model,
+        dimension=settings.dimension,
+        batch_size=settings.batch_size,
+        offline=settings.offline,
+        policy=settings.policy,
         log=log,
     )
 

@@ -35,11 +35,12 @@ LOCAL_BACKENDS = {
 }
 
 
-def cache_dir(config: dict[str, Any]) -> str:
-    """Where computed vectors are kept, shared by every stage and question."""
-    return f"{config['cache']}/embeddings"
+def cached(embedder: Embedder, cache: str) -> Embedder:
+    """`embedder` with its vectors kept in <cache>/embeddings, shared by every stage and
+    question (the `cache` setting)."""
+    return CachedEmbedder(embedder, f"{cache}/embeddings")
 
 
 def encoder_for(config: dict[str, Any], threads: int = 1) -> Embedder:
-    """The pipeline's fixed sentence encoder (`encoder`), its vectors kept in the shared cache."""
-    return CachedEmbedder(encoder(threads), cache_dir(config))
+    """The pipeline's fixed sentence encoder (`encoder`), cached."""
+    return cached(encoder(threads), config["cache"])

@@ -28,10 +28,11 @@ import pyarrow as pa
 
 from ..contracts import document
 from ..encoders.base import Embedder, cosine
-from ..encoders.local import encoder as default_encoder
+from ..errors import InputFileError
 from ..schemas import PAPER_COLUMNS
 from ..text.tfidf import tfidf_scores
-from .model import semantic_threshold
+from .model import MODEL_FILE, load_filter_model
+from .settings import Settings
 
 
 def deduplicate(raw: pa.Table) -> list[dict[str, Any]]:
@@ -64,19 +65,27 @@ def semantic_scores(question: str, documents: list[str], encoder: Embedder) -> n
     return np.array([cosine(q, v) for v in encoder.embed(documents, "passage")], dtype=np.float64)
 
 
+def check_encoder(encoder: Embedder) -> None:
+    """The semantic threshold was fitted on one encoder's cosines; another's are not comparable."""
+    fitted_on = load_filter_model().encoder
+    if encoder.model != fitted_on:
+        raise InputFileError(
+            str(MODEL_FILE),
+            f"was fitted on {fitted_on}, not on {encoder.model}",
+            "restore it from the repository (git checkout -- src/sovereign/models/filter.json)",
+        )
+
+
 def filter_papers(
     question: str,
     raw: pa.Table,
-    threshold: float,
-    encoder: Embedder | None = None,
-    semantic: float | None = None,
+    settings: Settings,
+    encoder: Embedder,
     log: Callable[[str], None] = lambda _m: None,
 ) -> list[dict[str, Any]]:
     """Filtered-stage rows: every de-duplicated paper with both scores, both passes and `kept`
-    (tfidf_score >= threshold, or semantic_score >= semantic; by default the pipeline's encoder
-    and the fitted threshold)."""
-    encoder = encoder or default_encoder()
-    semantic = semantic_threshold(semantic)
+    (tfidf_score >= settings.threshold, or semantic_score >= settings.semantic_threshold)."""
+    threshold, semantic = settings.threshold, settings.semantic_threshold
     papers = deduplicate(raw)
     documents = [document(p) for p in papers]
     lexical = tfidf_scores(question, documents)

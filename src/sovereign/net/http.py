@@ -39,11 +39,14 @@ def is_transient(status: int) -> bool:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    retries: int = 4
-    backoff: float = 2.0
-    max_wait: float = 120.0
-    timeout: float = 30.0
-    section: str = "search"  # the config section these came from, named in messages
+    """How a service is asked again (the values of a config section; the schema holds their
+    defaults)."""
+
+    retries: int
+    backoff: float
+    max_wait: float
+    timeout: float
+    section: str  # the config section these came from, named in messages
 
     @classmethod
     def from_config(cls, config: dict[str, Any], section: str) -> RetryPolicy:

@@ -7,4 +7,4 @@ a question's three outputs before any is written.
 Public: `corrections`, `record`, `index_page`, `stage` (and `markdown`, `record_page` for tools
 that render one part); the rest is the pages' own machinery."""
 
-__all__ = ["corrections", "index_page", "markdown", "record", "record_page", "stage"]
+__all__ = ["corrections", "index_page", "markdown", "record", "record_page", "settings", "stage"]

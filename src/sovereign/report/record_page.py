@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..review.rows import Summary
-from ..review.types import OVERALL, Settings
+from ..review.types import OVERALL
 from .html import (
     arxiv_link,
     breakable,
@@ -38,8 +38,6 @@ from .record_sections import (
     tier_section,
     verification_section,
 )
-
-PUBLISH_AT = Settings().publish_at  # the tribunal's default; record.json does not carry it
 
 
 def _evidence(claim: dict[str, Any]) -> str:
@@ -251,7 +249,7 @@ def record_page(
     summary: Summary | None,
     abstract: str,
     *,
-    publish_at: float = PUBLISH_AT,
+    publish_at: float,
 ) -> str:
     """The public record of one question as a self-contained HTML5 document (`record.html`).
 

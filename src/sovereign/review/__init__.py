@@ -9,4 +9,4 @@ reviewer's fixed prompts), `stage` (the stage's glue). Private: the three rubric
 the sources answer).
 """
 
-__all__ = ["llm", "llm_review", "rows", "stage", "tribunal", "types"]
+__all__ = ["llm", "llm_review", "rows", "settings", "stage", "tribunal", "types"]

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from .types import UNFIXABLE_BY_DISCLOSURE, Finding, RoleReview, Settings, Synthesis
+from .settings import Settings
+from .types import UNFIXABLE_BY_DISCLOSURE, Finding, RoleReview, Synthesis
 
 
 def paper_text(paper: dict[str, Any]) -> str:

@@ -15,8 +15,9 @@ from .coverage import (
     missing_terms,
 )
 from .scoring import paper_text, score_from, with_cost
+from .settings import Settings
 from .synthesizer import answering_papers
-from .types import Evidence, Finding, RoleReview, Settings, Synthesis
+from .types import Evidence, Finding, RoleReview, Synthesis
 
 
 def skeptic(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings) -> RoleReview:

@@ -13,34 +13,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..claims.relevance import load_relevance_model
-from ..filter.model import semantic_threshold
 from ..net.http import RetryPolicy
 from ..net.ledger import Ledger
 from .llm import ChatClient
 from .llm_review import review as llm_review
-from .types import Evidence, Finding, Reviewer, RoleReview, Settings, Synthesis
-
-
-def settings_from_config(config: dict[str, Any]) -> Settings:
-    r = config["review"]
-    return Settings(
-        revise_below=float(r["revise_below"]),
-        publish_at=float(r["publish_at"]),
-        reject_below=float(r["reject_below"]),
-        fatal_cap=float(r["fatal_cap"]),
-        disclosed_factor=float(r["disclosed_factor"]),
-        answer_coverage=float(r["answer_coverage"]),
-        entity_fatal_share=float(r["entity_fatal_share"]),
-        term_fatal_share=float(r.get("term_fatal_share", Settings.term_fatal_share)),
-        answered_share=float(r.get("answered_share", Settings.answered_share)),
-        filter_threshold=float(config["filter"]["threshold"]),
-        semantic_threshold=semantic_threshold(config["filter"].get("semantic_threshold")),
-        # the threshold the claims stage applied: the shipped relevance model's own
-        relevance_threshold=float(load_relevance_model().threshold),
-        weights={k: float(v) for k, v in sorted(r["weights"].items())},
-        policy=dict(sorted(r["policy"].items())),
-    )
+from .types import Evidence, Finding, Reviewer, RoleReview, Synthesis
 
 
 def llm_client(llm: dict[str, Any], ledger_dir: str, log: Callable[[str], None]) -> ChatClient:

@@ -16,7 +16,8 @@ from .coverage import (
     part_coverage,
 )
 from .scoring import paper_text
-from .types import Evidence, Finding, RoleReview, Settings, Synthesis
+from .settings import Settings
+from .types import Evidence, Finding, RoleReview, Synthesis
 
 
 def _part_credit(

@@ -35,9 +35,10 @@ from .coverage import (
     question_terms,
 )
 from .scoring import overall_score
+from .settings import Settings
 from .skeptic import skeptic
 from .synthesizer import synthesizer
-from .types import Evidence, Outcome, Reviewer, Round, Settings, Synthesis
+from .types import Evidence, Outcome, Reviewer, Round, Synthesis
 from .validator import validator
 
 

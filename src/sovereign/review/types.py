@@ -5,11 +5,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-
-from ..filter.model import semantic_threshold as fitted_semantic_threshold
 
 ROLES = ("SKEPTIC", "VALIDATOR", "SYNTHESIZER")
 TRIBUNAL = "TRIBUNAL"
@@ -21,35 +19,6 @@ SEVERITIES = ("info", "minor", "major", "fatal")
 UNFIXABLE_BY_DISCLOSURE = frozenset(
     {"no_claims", "no_relevant_claims", "no_verified_claims", "no_statements", "missing_entities"}
 )
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The review section of the config (defaults are the schema's)."""
-
-    revise_below: float = 6.5
-    publish_at: float = 6.5
-    reject_below: float = 5.0
-    fatal_cap: float = 1.0
-    disclosed_factor: float = 0.5
-    answer_coverage: float = 0.5
-    entity_fatal_share: float = 0.5
-    term_fatal_share: float = 0.6
-    answered_share: float = 0.25
-    relevance_threshold: float = 0.12
-    filter_threshold: float = 0.15
-    semantic_threshold: float = field(default_factory=lambda: fitted_semantic_threshold(None))
-    weights: dict[str, float] = field(
-        default_factory=lambda: {"SKEPTIC": 0.35, "VALIDATOR": 0.25, "SYNTHESIZER": 0.4}
-    )
-    policy: dict[str, str] = field(
-        default_factory=lambda: {
-            "PUBLISH": "PUBLISH",
-            "REVISE": "ESCALATE_TO_OWNER",
-            "REJECT": "ESCALATE_TO_OWNER",
-            "fatal": "ESCALATE_TO_OWNER",
-        }
-    )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from .scoring import score_from, with_cost
-from .types import Evidence, Finding, RoleReview, Settings, Synthesis
+from .settings import Settings
+from .types import Evidence, Finding, RoleReview, Synthesis
 
 
 def validator(ev: Evidence, syn: Synthesis, s: Settings) -> RoleReview:

@@ -8,6 +8,7 @@ __all__ = [
     "arxiv_api",
     "queries",
     "records",
+    "settings",
     "snapshot",
     "snapshot_build",
     "snapshot_files",

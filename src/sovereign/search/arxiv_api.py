@@ -112,8 +112,8 @@ class Transport:
 
     ledger: Ledger
     replay: bool
+    policy: RetryPolicy
     session: requests.Session | None = None
-    policy: RetryPolicy = RetryPolicy()
     lock: IntervalLock | None = None
     log: Callable[[str], None] = lambda _msg: None
     sleep: Callable[[float], None] = time.sleep

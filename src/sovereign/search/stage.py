@@ -3,48 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..contracts import Question
-from ..net.http import RetryPolicy
 from ..net.ledger import Ledger
 from ..net.ratelimit import IntervalLock
 from .queries import Query, expand
+from .settings import Settings
 from .snapshot_files import index_dir
 from .snapshot_index import SnapshotIndex
 
 RATE_LOCK_NAME = ".arxiv-rate.lock"
 MAX_PAGE_SIZE = 100  # arXiv pages larger than this are slow and often cut short
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    backend: str
-    max_results: int
-    snapshot: str | None = None
-    index_root: str = "indexes"
-    ledger: str = "ledger"
-    contact: str = ""
-    arxiv_url: str = "https://export.arxiv.org/api/query"
-    min_interval: float = 3.0
-    policy: RetryPolicy = RetryPolicy()
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> SearchSettings:
-        s = config["search"]
-        return cls(
-            backend=s["backend"],
-            max_results=int(s["max_results"]),
-            snapshot=s.get("snapshot"),
-            index_root=s.get("index", "indexes"),
-            ledger=config.get("ledger", "ledger"),
-            contact=s.get("contact", ""),
-            arxiv_url=s["arxiv_url"],
-            min_interval=float(s["min_interval"]),
-            policy=RetryPolicy.from_config(config, "search"),
-        )
 
 
 def _row(question: Question, query: Query, rank: int, paper: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +30,7 @@ def _row(question: Question, query: Query, rank: int, paper: dict[str, Any]) -> 
 
 
 def search_snapshot(
-    question: Question, settings: SearchSettings, log: Callable[[str], None]
+    question: Question, settings: Settings, log: Callable[[str], None]
 ) -> list[dict[str, Any]]:
     assert settings.snapshot is not None
     index = SnapshotIndex(index_dir(settings.index_root, settings.snapshot))
@@ -85,7 +56,7 @@ def search_snapshot(
 
 def search_arxiv(
     question: Question,
-    settings: SearchSettings,
+    settings: Settings,
     log: Callable[[str], None],
 ) -> list[dict[str, Any]]:
     # imported here: a snapshot search never loads the arxiv client or requests
@@ -132,7 +103,7 @@ def search_arxiv(
 
 
 def search(
-    question: Question, settings: SearchSettings, log: Callable[[str], None] = lambda _m: None
+    question: Question, settings: Settings, log: Callable[[str], None] = lambda _m: None
 ) -> list[dict[str, Any]]:
     """Every hit of every query for one question, as raw-stage rows."""
     if settings.backend == "snapshot":

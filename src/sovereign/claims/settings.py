@@ -1,0 +1,22 @@
+"""The claims stage's settings, from one place: how much evidence each claim is checked against.
+They are the rule's rerun params and the job's settings alike."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    evidence_papers: int  # other kept papers, nearest in the semantic index, searched
+    evidence_sentences: int  # their sentences, nearest to the claim, judged by the verifier
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Settings:
+        c = config["claims"]
+        return cls(int(c["evidence_papers"]), int(c["evidence_sentences"]))
+
+
+def rerun_params(config: dict[str, Any]) -> dict[str, Any]:
+    return asdict(Settings.from_config(config))
