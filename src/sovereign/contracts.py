@@ -34,6 +34,17 @@ class Question:
     as_of: str
 
 
+# The tribunal's roles, in the order their reviews are shown.
+ROLES = ("SKEPTIC", "VALIDATOR", "SYNTHESIZER")
+# A record's quality tier, best first; the record says which and why.
+TIERS = ("Reviewed synthesis", "Provisional", "Quarantine candidate", "Retracted")
+REVIEWED, PROVISIONAL, QUARANTINE, RETRACTED = TIERS
+# The levels of a record's quality dimensions, lowest first.
+LEVELS = ("LOW", "MEDIUM", "HIGH")
+LOW, MEDIUM, HIGH = LEVELS
+# What every record and page says it is.
+NOTE = "Machine-generated synthesis of existing literature. Not primary research."
+
 # Each question's stage files, in the order the rules make them (the report rule writes the last
 # three at once).
 STAGE_FILES = (

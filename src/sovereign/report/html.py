@@ -12,8 +12,9 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from ..contracts import LEVELS, TIERS
+
 ARXIV_ABS = "https://arxiv.org/abs/"
-TIERS = ("Reviewed synthesis", "Provisional", "Quarantine candidate", "Retracted")
 
 MONTHS = (
     "January",
@@ -168,7 +169,7 @@ def badge(text: str, kind: str) -> str:
 
 def level_badge(level: str) -> str:
     """LOW / MEDIUM / HIGH as a coloured badge that spells the level out."""
-    kind = {"HIGH": "high", "MEDIUM": "medium", "LOW": "low"}.get(str(level).upper(), "neutral")
+    kind = {name: name.lower() for name in LEVELS}.get(str(level).upper(), "neutral")
     return badge(level, kind)
 
 

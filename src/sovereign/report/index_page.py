@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..contracts import NOTE
 from .html import (
     TIERS,
     breakable,
@@ -20,7 +21,6 @@ from .html import (
     tier_badge,
     verdict_badge,
 )
-from .record_sections import NOTE
 
 
 def _tier_counts(records: Sequence[dict[str, Any]]) -> str:

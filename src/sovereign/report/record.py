@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from ..contracts import HIGH, LOW, MEDIUM, NOTE, PROVISIONAL, QUARANTINE, RETRACTED, REVIEWED
 from ..review.llm_review import PROMPT_VERSION, prompts_sha256
 from ..review.rows import Summary
 from ..search.queries import expand
@@ -27,8 +28,6 @@ QUALITY_GUIDE = (
     "How to read scores, claims, manifests, and evidence links: sovereign README, sections "
     "Review and Report and public record"
 )
-NOTE = "Machine-generated synthesis of existing literature. Not primary research."
-LEVELS = ("LOW", "MEDIUM", "HIGH")
 
 
 def normalize_question(question: str) -> str:
@@ -165,31 +164,31 @@ def quality_tier(
 ) -> dict[str, Any]:
     quarantine, publish = s["quarantine_below"], s["publish_at"]
     if retracted:
-        tier = "Retracted"
+        tier = RETRACTED
         basis = (
             f"Retracted on {retracted['date']} (correction {retracted['seq']}): "
             f"{retracted['summary']}"
         )
     elif score < quarantine:
-        tier = "Quarantine candidate"
+        tier = QUARANTINE
         basis = (
             f"Review score is below {quarantine:.1f}; source-level inspection is required "
             "before relying on the synthesis."
         )
     elif score < publish:
-        tier = "Provisional"
+        tier = PROVISIONAL
         basis = (
             f"Review score is between {quarantine:.1f} and {publish:.1f}; read the disclosed "
             "uncertainties before relying on the synthesis."
         )
     else:
-        tier = "Reviewed synthesis"
+        tier = REVIEWED
         basis = f"Review score is at least {publish:.1f} after the automated tribunal."
     return {"tier": tier, "basis": basis, "score": score}
 
 
 def _level(high: bool, medium: bool) -> str:
-    return "HIGH" if high else ("MEDIUM" if medium else "LOW")
+    return HIGH if high else (MEDIUM if medium else LOW)
 
 
 def dimensions(inp: Inputs, gate: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..review.types import OVERALL, ROLES, TRIBUNAL
+from ..contracts import ROLES
+from ..review.types import OVERALL, TRIBUNAL
 from . import dotplot, figures
 from .html import esc, fmt_param, plural
 from .record_sections import section

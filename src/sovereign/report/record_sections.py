@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..contracts import NOTE
 from .html import (
     data_table,
     esc,
@@ -23,8 +24,6 @@ from .html import (
     tier_badge,
     verdict_badge,
 )
-
-NOTE = "Machine-generated synthesis of existing literature. Not primary research."
 
 DISCLAIMERS = {
     "verification": "Descriptive public verification status only; aggregate claim counts are "

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..contracts import ROLES
 from ..errors import InputFileError
-from .types import OVERALL, ROLES, TRIBUNAL, Outcome
+from .types import OVERALL, TRIBUNAL, Outcome
 
 
 def outcome_rows(question_id: str, outcome: Outcome) -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-ROLES = ("SKEPTIC", "VALIDATOR", "SYNTHESIZER")
 TRIBUNAL = "TRIBUNAL"
 OVERALL = "OVERALL"  # the overall score, beside the roles' scores
 VERDICTS = ("PUBLISH", "REVISE", "REJECT")

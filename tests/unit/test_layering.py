@@ -1,0 +1,159 @@
+"""The library's layering, read from its own imports: no cycle, nothing imports upward, no stage
+package imports another on its own level, and across packages only the modules a package lists
+as public (its `__all__`) are imported."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from support.paths import REPO
+
+PACKAGE = REPO / "src" / "sovereign"
+
+# Bottom to top. A unit is a top-level module or a subpackage of sovereign; each may import only
+# from units on lower levels (and itself). The stage packages follow the pipeline.
+LEVELS = [
+    {"sovereign"},  # the package face: __version__ only
+    {"errors", "contracts", "versions", "text"},
+    {"schemas", "io"},
+    {"net", "run", "encoders", "config"},
+    {"search", "filter", "embed"},
+    {"claims"},
+    {"review"},
+    {"report"},
+    {"gate2"},
+    # `python -m sovereign.X` forms kept for old commands: one-line forwards to a stage's main()
+    {"reproduce", "corrections", "snapshot_index"},
+]
+LEVEL = {unit: i for i, units in enumerate(LEVELS) for unit in units}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """The sovereign modules one module imports (a name imported from a package counts as that
+    package's module when it is one)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "sovereign":
+                continue
+            subs = [f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in MODULES]
+            found.update(subs or [target])
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "sovereign")
+    return found
+
+
+GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
+
+
+def _unit(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "sovereign"
+
+
+def test_every_unit_has_a_level():
+    units = {_unit(m) for m in MODULES if m != "sovereign"}
+    assert units - set(LEVEL) == set(), "give each new module or package a level in LEVELS"
+
+
+def test_no_cycle():
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            raise AssertionError("import cycle: " + " -> ".join(path[path.index(module) :]))
+        if module in done:
+            return
+        for target in sorted(GRAPH.get(module, ())):
+            visit(target, [*path, module])
+        done.add(module)
+
+    for module in sorted(GRAPH):
+        visit(module, [])
+
+
+def _cross_unit_edges(graph):
+    for module, targets in sorted(graph.items()):
+        for target in sorted(targets):
+            if _unit(target) != _unit(module):
+                yield module, target
+
+
+def upward_or_sideways(graph: dict[str, set[str]]) -> list[str]:
+    return [
+        f"{m} ({_unit(m)}, level {LEVEL[_unit(m)]}) imports {t} "
+        f"({_unit(t)}, level {LEVEL[_unit(t)]})"
+        for m, t in _cross_unit_edges(graph)
+        if _unit(m) != "sovereign" and LEVEL[_unit(t)] >= LEVEL[_unit(m)]
+    ]
+
+
+def test_nothing_imports_upward_or_sideways():
+    assert upward_or_sideways(GRAPH) == []
+
+
+def test_an_upward_or_sideways_import_is_seen():
+    up = {"sovereign.search.stage": {"sovereign.report.record"}}
+    side = {"sovereign.filter.stage": {"sovereign.embed.stage"}}
+    down = {"sovereign.report.record": {"sovereign.search.queries"}}
+    assert len(upward_or_sideways(up)) == 1
+    assert len(upward_or_sideways(side)) == 1
+    assert upward_or_sideways(down) == []
+
+
+def _public(package: str) -> set[str]:
+    """The modules a subpackage lists as public in its __init__'s __all__."""
+    tree = ast.parse((PACKAGE / package / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return set(ast.literal_eval(node.value))
+    raise AssertionError(f"sovereign/{package}/__init__.py has no __all__")
+
+
+SUBPACKAGES = sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py"))
+
+
+@pytest.mark.parametrize("package", SUBPACKAGES)
+def test_each_package_lists_its_public_modules(package):
+    public = _public(package)
+    present = {p.stem for p in (PACKAGE / package).glob("*.py") if p.stem != "__init__"}
+    assert public <= present, f"__all__ names modules that do not exist: {public - present}"
+
+
+def test_across_packages_only_public_modules_are_imported():
+    bad = []
+    for module, target in _cross_unit_edges(GRAPH):
+        parts = target.split(".")
+        if len(parts) > 2 and parts[2] not in _public(parts[1]):
+            bad.append(f"{module} imports {target}, private to sovereign.{parts[1]}")
+    assert bad == []
+
+
+def test_python_m_forwards_are_one_line_forwards():
+    for name in LEVELS[-1]:
+        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        imports = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level]
+        assert len(imports) == 1 and [a.name for a in imports[0].names] == ["main"], name
