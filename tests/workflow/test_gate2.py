@@ -261,3 +261,23 @@ def test_a_record_whose_outputs_changed_since_the_verdict_is_unverified(built, t
     assert record["gate2"]["status"] == "UNVERIFIED"
     assert "is for earlier outputs" in record["gate2"]["reason"]
     assert record["quality_dimensions"]["reproducibility_status"]["level"] != "HIGH"
+
+
+# A bundle built before the library moved into subpackages (commit 2cf7d2c, the shipped sheet's
+# control question: `snakemake results/control_load_balancing/gate2/bundle.tar.gz`). It carries
+# its own code, in the old flat layout; today's verifier must still verify it. (It re-runs with
+# the installed packages: an upgrade of a pinned package would rightly fail it.)
+OLD_BUNDLE = Path(__file__).parent / "data" / "gate2-bundle-2cf7d2c.tar.gz"
+
+
+def test_a_bundle_from_before_the_layout_change_still_verifies(tmp_path):
+    members = read_archive(OLD_BUNDLE)
+    assert "workflow/src/sovereign/filter.py" in members  # the flat layout of its day
+    assert not any(m.startswith("workflow/src/sovereign/filter/") for m in members)
+    bundle = tmp_path / "old.tar.gz"
+    shutil.copy(OLD_BUNDLE, bundle)
+    done = reproduce(bundle, tmp_path)
+    verdict = json.loads((tmp_path / "v.json").read_text())
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert verdict["status"] == "VERIFIED", verdict["reason"]
+    assert verdict["question_id"] == "control_load_balancing"
