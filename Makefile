@@ -31,7 +31,7 @@ lint: setup
 	$(BIN)/snakemake --lint
 	$(BIN)/snakemake --dry-run --quiet
 # The SLURM profile plans the same run without SLURM installed (no sbatch, no sinfo).
-# (tests/test_cluster.py runs it for real, on a fake cluster.)
+# (tests/workflow/test_cluster.py runs it for real, on a fake cluster.)
 	$(BIN)/snakemake --dry-run --quiet --workflow-profile profiles/slurm
 
 test: lint

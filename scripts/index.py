@@ -1,4 +1,4 @@
-"""Snakemake entry point of the index page across questions (logic: sovereign.pages)."""
+"""Snakemake entry point of the index page across questions (logic: sovereign.report.index_page)."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""Snakemake entry point of the report stage (logic: sovereign.publish and its modules)."""
+"""Snakemake entry point of the report stage (logic: sovereign.report)."""
 
 import json
 from pathlib import Path

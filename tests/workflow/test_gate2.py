@@ -41,7 +41,7 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("gate2")
     search = {"backend": "snapshot", "snapshot": str(fixture_snapshot(root / "snap.jsonl"))}
     with FakeLlm() as server:
-        # (a credential in the URL is refused by the config check: tests/test_bad_input.py)
+        # (a credential in the URL is refused by the config check: tests/workflow/test_bad_input.py)
         review = {"llm": {"url": server.url, "model": "fake-reviewer", "api_key_env": KEY_ENV}}
         wd = make_workdir(root / "work", ROWS, search, review=review)
         snakemake(wd, "-c2", env={KEY_ENV: CANARY})

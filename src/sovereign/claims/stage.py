@@ -4,7 +4,7 @@ checked against the other kept papers, and scored.
 For a question and its kept papers:
 1. every abstract is split into sentences (character spans into the stored abstract);
 2. relevance of every sentence: the calibrated probability that it helps answer the question
-   (sovereign.relevance, fitted on expert question -> evidence data);
+   (sovereign.claims.relevance, fitted on expert question -> evidence data);
 3. a sentence is a claim when it states something checkable: a comparison, a measured result,
    or a reported finding, and not only background, motivation or what the paper proposes; or
    when it is a relevant statement (`statement`: a full declarative sentence the relevance

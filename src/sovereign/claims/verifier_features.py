@@ -3,7 +3,7 @@
 Small and readable on purpose: each feature is a measured signal of agreement (overlap, shared
 numbers), of conflict (negation on one side only, opposite directions of change, numbers or
 content words the evidence does not have), or of indirection (hedges, length). A linear model on
-these (and the WordLlama cosine of the two texts) is what sovereign.verifier ships.
+these (and the WordLlama cosine of the two texts) is what sovereign.claims.verifier ships.
 """
 
 from __future__ import annotations

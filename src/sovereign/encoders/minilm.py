@@ -5,7 +5,8 @@ own `tokenizer.json` shipped in `models/minilm/` (NOTICE.md there: sources, lice
 are checked by sha256 before use, and nothing is ever downloaded. Each text is run alone (no
 padding, so no batch effects), truncated at the model's 256 tokens, its last hidden state
 mean-pooled over the attention mask in float64 and L2-normalised: the same text gives the same
-bytes in any batch, order, process or thread count (tests/test_embedders.py checks it).
+bytes in any batch, order, process or thread count (tests/unit/encoders/test_embedders.py checks
+it).
 """
 
 from __future__ import annotations

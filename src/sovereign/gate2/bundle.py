@@ -1,7 +1,7 @@
 """Gate 2 bundles: everything needed to rebuild one question's outputs with the network cut.
 
-A bundle (`results/<qid>/gate2/bundle.tar.gz`, written by `sovereign.archive`, byte-identical when
-built twice) holds:
+A bundle (`results/<qid>/gate2/bundle.tar.gz`, written by `sovereign.gate2.archive`,
+byte-identical when built twice) holds:
 
 - `manifest.json`: the question, the package versions, the code commit, the sha256 of every other
   member and of every output the re-run must give back, and the bundle's identity;

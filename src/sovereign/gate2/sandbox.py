@@ -39,7 +39,7 @@ SOCKET_GUARD = "socket-guard"
 METHODS = (NAMESPACE, SOCKET_GUARD)
 
 _GUARD_SOURCE = '''\
-"""sovereign Gate 2 socket guard (written by sovereign.sandbox; removed after the run).
+"""sovereign Gate 2 socket guard (written by sovereign.gate2.sandbox; removed after the run).
 
 Blocks connections to non-loopback addresses, then runs the sitecustomize it shadows, if any.
 """

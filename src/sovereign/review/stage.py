@@ -1,6 +1,6 @@
 """The review stage's glue: config to tribunal settings, the optional LLM reviewer, the rows.
 
-The rule-based tribunal (sovereign.tribunal) always runs. With `review.llm.url` set, an LLM
+The rule-based tribunal (sovereign.review.tribunal) always runs. With `review.llm.url` set, an LLM
 reviewer behind an OpenAI-compatible endpoint reads each role's brief (the question, the sources,
 the claims presented and the rule-based findings) and answers with a score and findings; the
 role's score becomes `(1 - weight) * rules + weight * llm`. Its prompts are fixed and hashed, and

@@ -3,7 +3,7 @@
 A snapshot is a JSON-lines file, or a directory of them, in any dialect `records` reads (the
 Kaggle/OAI file, arXiv API field names, daily listings). Records are de-duplicated on the arXiv id
 (the highest version wins; otherwise the first in sorted file order). Searches go through
-`sovereign.snapshot_index`, built once per snapshot.
+`sovereign.search.snapshot_index`, built once per snapshot.
 """
 
 from __future__ import annotations

@@ -48,8 +48,8 @@ def snapshot_files(path: str | os.PathLike[str]) -> list[Path]:
     )
 
 
-# The snapshot index (sovereign.snapshot_index); named here so the Snakefile can list its files
-# without importing numpy at parse time.
+# The snapshot index (sovereign.search.snapshot_build); named here so the Snakefile can list its
+# files without importing numpy at parse time.
 INDEX_FORMAT = "sovereign-snapshot-index/1"
 INDEX_FILES = (
     "date.npy",

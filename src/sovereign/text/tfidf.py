@@ -18,7 +18,7 @@ from .stopwords import ENGLISH
 
 # scikit-learn's word analyzer (TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2),
 # stop_words="english")), spelled out: importing scikit-learn costs every job that scores text
-# about a second. tests/test_filter.py holds the two equal on real abstracts.
+# about a second. tests/unit/filter/test_filter.py holds the two equal on real abstracts.
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 

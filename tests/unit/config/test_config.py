@@ -261,7 +261,7 @@ def test_entity_fatal_share_is_a_share_above_zero(tmp_path, share, says):
     assert check(with_review(tmp_path, entity_fatal_share=1))["review"]["entity_fatal_share"] == 1
 
 
-# --- messages for mistakes the command-line tests (tests/test_bad_input.py) leave out -------------
+# --- messages for mistakes the command-line tests (workflow/test_bad_input.py) leave out ---------
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from support.settings import default_config, review_settings
 # --- builders -----------------------------------------------------------------------------------
 
 # Three entities, one (PubMed) in no source: a third, a deduction (half or more would be fatal;
-# see tests/test_tribunal.py, whose Q_GAPS this is).
+# see tests/unit/review/test_tribunal.py, whose Q_GAPS this is).
 QUESTION = (
     "Does sparse attention reduce memory use on BookSum and PubMed, and how does it affect "
     "summary quality on ROUGE and energy cost?"
@@ -49,7 +49,7 @@ def paper(aid, title, sentences, *, kept=True, tfidf=0.4):
 
 
 def claim(p, index, *, relevance=0.8, label="NEUTRAL", contradict=None):
-    """A consistent claims row for sentence `index` of `p` (see tests/test_tribunal.py)."""
+    """A consistent claims row for sentence `index` of `p` (see test_tribunal.py)."""
     sentences = re.split(r"(?<=\.) ", p["abstract"])
     start = sum(len(s) + 1 for s in sentences[:index])
     relevant = relevance >= 0.12
@@ -104,7 +104,7 @@ def evidence(rows=None):
 
 
 # The scripted LLM: a fixed score per role, so each blend is known. With the rules' round-0
-# scores (4.6, 7.75, 5.0; worked out in tests/test_tribunal.py) every 50/50 blend is 5.0.
+# scores (4.6, 7.75, 5.0; worked out in test_tribunal.py) every 50/50 blend is 5.0.
 LLM_SCORES = {"SKEPTIC": 5.4, "VALIDATOR": 2.25, "SYNTHESIZER": 5.0}
 
 
