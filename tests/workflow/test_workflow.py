@@ -39,7 +39,7 @@ def dry_run_updates(workdir, overrides):
     proc = subprocess.run(
         [
             sys.executable,
-            str(REPO / "tests" / "dryrun_api.py"),
+            str(REPO / "tests" / "support" / "dryrun_api.py"),
             str(REPO / "Snakefile"),
             str(workdir),
             json.dumps(overrides),
