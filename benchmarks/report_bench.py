@@ -25,7 +25,7 @@ from sovereign.claims.stage import extract_claims  # noqa: E402
 from sovereign.config.checks import default_config  # noqa: E402
 from sovereign.contracts import STAGE_FILES, document  # noqa: E402
 from sovereign.encoders.wordllama import WordLlamaEmbedder  # noqa: E402
-from sovereign.report.record import Inputs  # noqa: E402
+from sovereign.report.inputs import Inputs  # noqa: E402
 from sovereign.report.stage import model_figures, render_all  # noqa: E402
 from sovereign.review.rows import outcome_rows, summary_from_rows  # noqa: E402
 from sovereign.review.settings import Settings  # noqa: E402

@@ -9,7 +9,7 @@ from sovereign import schemas
 from sovereign.contracts import STAGE_FILES
 from sovereign.io import read_table, sha256_file, write_atomic
 from sovereign.report.corrections import head_sha256, read_corrections
-from sovereign.report.record import Inputs
+from sovereign.report.inputs import Inputs
 from sovereign.report.stage import model_figures, render_all
 from sovereign.review.rows import summary_from_rows
 from sovereign.run import entry

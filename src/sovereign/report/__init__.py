@@ -1,10 +1,20 @@
-"""The report stage: the research draft (`markdown`), the public record (`record`, checked against
-config/schemas/record.schema.json) and its page (`record_page`, with its `record_sections`,
-`record_figures` and the SVG `figures`, all through the `html` toolkit), the index page across
-questions (`index_page`), and the append-only correction files (`corrections`); `stage` renders
-a question's three outputs before any is written.
+"""The report stage: the research draft (`markdown`), the public record (`record`, built from its
+`inputs` with its `quality` and `provenance`, checked against config/schemas/record.schema.json)
+and its page (`record_page`, with its `record_sections`, `record_figures` and the SVG `figures`
+and `dotplot`, all through the `html` and `svg` toolkits), the index page across questions
+(`index_page`), and the append-only correction files (`corrections`); `stage` renders a
+question's three outputs before any is written.
 
-Public: `corrections`, `record`, `index_page`, `stage` (and `markdown`, `record_page` for tools
-that render one part); the rest is the pages' own machinery."""
+Public: `corrections`, `inputs`, `record`, `index_page`, `stage`, `settings` (and `markdown`,
+`record_page` for tools that render one part); the rest is the pages' own machinery."""
 
-__all__ = ["corrections", "index_page", "markdown", "record", "record_page", "settings", "stage"]
+__all__ = [
+    "corrections",
+    "index_page",
+    "inputs",
+    "markdown",
+    "record",
+    "record_page",
+    "settings",
+    "stage",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..review.rows import Summary
-from .record import gap_line
+from .quality import gap_line
 
 MONTHS = (
     "January February March April May June July August September October November December"

@@ -17,8 +17,10 @@ from ..claims.relevance import MODEL_FILE as RELEVANCE_FILE
 from ..claims.verifier import MODEL_FILE as VERIFIER_FILE
 from ..errors import SovereignError
 from ..io import load_model_file
+from .inputs import Inputs
 from .markdown import abstract, render_report
-from .record import Inputs, build_record, uncertainty_disclosure
+from .quality import uncertainty_disclosure
+from .record import build_record
 from .record_page import record_page
 
 

@@ -30,6 +30,9 @@ from sovereign.report.corrections import (
     read_corrections,
 )
 from sovereign.report.index_page import index_page
+from sovereign.report.inputs import Inputs
+from sovereign.report.provenance import QUALITY_GUIDE
+from sovereign.report.quality import gap_line, gap_marker, uncertainty_disclosure
 from sovereign.report.record_page import record_page
 from sovereign.report.record_sections import DISCLAIMERS, SECTIONS
 from sovereign.report.stage import check_record, render_all
@@ -125,7 +128,7 @@ def inputs(
     *,
     ungrounded: bool = False,
     **extra,
-) -> public_record.Inputs:
+) -> Inputs:
     """The report stage's inputs for a question: `good` (2 kept papers, 3 claims, one round),
     `weak` (nothing relevant: a revision round) or `none` (nothing kept, no claim). `ungrounded`
     makes every claim ungrounded (so unverified); `extra` goes to Inputs (e.g. the head hash)."""
@@ -167,7 +170,7 @@ def inputs(
     settings = review_settings(answered_share=0.0) if kind == "weak" else review_settings()
     outcome = run_tribunal(Evidence(question, hits, papers, claims), settings)
     reviews = outcome_rows(qid, outcome)
-    return public_record.Inputs(
+    return Inputs(
         qid,
         question,
         "2026-07-31",
@@ -516,7 +519,7 @@ LATER = {"seq": 3, "date": "2026-08-04", "kind": "clarification", "summary": "A 
 STAGES = ("raw", "filtered", "embeddings", "claims", "reviews")
 
 
-def complete(inp: public_record.Inputs) -> public_record.Inputs:
+def complete(inp: Inputs) -> Inputs:
     """Inputs as the report stage has them: every stage file hashed and the methods it quotes,
     so the record passes its schema."""
     artifacts = {"report.md": "0" * 64, **{f"{k}.parquet": "c" * 64 for k in STAGES}}
@@ -552,23 +555,23 @@ def uncertainties(*lines: str) -> str:
 
 def test_gap_marker_is_role_severity_and_criterion():
     finding = {"role": "SKEPTIC", "severity": "minor", "criterion": "low_relevance", "seq": 3}
-    assert public_record.gap_marker(finding) == "SKEPTIC (minor, low_relevance)"
+    assert gap_marker(finding) == "SKEPTIC (minor, low_relevance)"
 
 
 def test_uncertainty_disclosure_is_measured_on_the_reports_uncertainties():
     summary = inputs().summary  # final round: SKEPTIC minor low_relevance and major
     gaps = final_gaps(summary)  # single_source (only 2401.00001 names LLMs), VALIDATOR minor
-    markers = [public_record.gap_marker(g) for g in gaps]  # unverified_presented
+    markers = [gap_marker(g) for g in gaps]  # unverified_presented
     assert markers == [
         "SKEPTIC (minor, low_relevance)",
         "SKEPTIC (major, single_source)",
         "VALIDATOR (minor, unverified_presented)",
     ]
-    lines = [public_record.gap_line(g) for g in gaps]
+    lines = [gap_line(g) for g in gaps]
     assert lines[0] == f"{markers[0]}: {gaps[0]['finding']}"
 
     def measured(report, verified=2):
-        got = public_record.uncertainty_disclosure(summary, report, verified)
+        got = uncertainty_disclosure(summary, report, verified)
         m = got["measured"]
         return got["level"], m["gaps_found"], m["disclosed"], m["undisclosed"], m["verified_claims"]
 
@@ -590,7 +593,7 @@ def test_uncertainty_disclosure_is_measured_on_the_reports_uncertainties():
     # no report (build_record, before the report exists), or one without the section: none
     assert measured(None) == ("LOW", 3, 0, 3, 2)
     assert measured("\n".join(lines)) == ("LOW", 3, 0, 3, 2)
-    assert public_record.uncertainty_disclosure(summary, None, 2)["rule"].startswith(
+    assert uncertainty_disclosure(summary, None, 2)["rule"].startswith(
         "HIGH: every gap the tribunal found is named in the report's uncertainties"
     )
 
@@ -601,24 +604,24 @@ def test_uncertainty_disclosure_counts_only_the_final_rounds_gaps():
     rounds = {f["round"] for r in summary.findings.values() for f in r}
     assert rounds == {0, 1}
     gaps = final_gaps(summary)
-    assert [public_record.gap_marker(g) for g in gaps] == [
+    assert [gap_marker(g) for g in gaps] == [
         "SKEPTIC (major, missing_terms)",
         "SKEPTIC (major, no_relevant_claims)",
         "VALIDATOR (major, no_statements)",
         "SYNTHESIZER (major, part_unanswered)",
     ]
-    lines = [public_record.gap_line(g) for g in gaps]
+    lines = [gap_line(g) for g in gaps]
     # round 0 had unverified_presented instead of no_statements: naming it discloses nothing
     round0 = [f for f in summary.findings[0] if f["criterion"] == "unverified_presented"]
     assert round0
-    named = uncertainties(public_record.gap_line(round0[0]), *lines[:2], lines[3])
-    got = public_record.uncertainty_disclosure(summary, named, 0)
+    named = uncertainties(gap_line(round0[0]), *lines[:2], lines[3])
+    got = uncertainty_disclosure(summary, named, 0)
     assert (got["level"], got["measured"]["disclosed"], got["measured"]["undisclosed"]) == (
         "LOW",
         3,
         1,
     )
-    got = public_record.uncertainty_disclosure(summary, uncertainties(*lines), 0)
+    got = uncertainty_disclosure(summary, uncertainties(*lines), 0)
     assert got["measured"]["gaps_found"] == 4
     assert (got["level"], got["measured"]["undisclosed"]) == ("MEDIUM", 0)
     # with no gap at all, nothing is undisclosed, even without a report
@@ -630,9 +633,9 @@ def test_uncertainty_disclosure_counts_only_the_final_rounds_gaps():
             final: [dict(f, severity="info") for f in final_gaps(summary)],
         },
     )
-    assert public_record.uncertainty_disclosure(clean, None, 1)["level"] == "HIGH"
-    assert public_record.uncertainty_disclosure(clean, None, 0)["level"] == "MEDIUM"
-    assert public_record.uncertainty_disclosure(clean, None, 1)["measured"]["gaps_found"] == 0
+    assert uncertainty_disclosure(clean, None, 1)["level"] == "HIGH"
+    assert uncertainty_disclosure(clean, None, 0)["level"] == "MEDIUM"
+    assert uncertainty_disclosure(clean, None, 1)["measured"]["gaps_found"] == 0
 
 
 @pytest.mark.parametrize("kind, verified, level", [("good", 2, "HIGH"), ("weak", 0, "MEDIUM")])
@@ -652,7 +655,7 @@ def test_render_all_measures_disclosure_on_the_rendered_report(kind, verified, l
     report, record_json, page = render_all(inp, SCHEMA, "results/q/record.json")
     section = report.split("## 4 Uncertainties", 1)[1].split("\n## ", 1)[0]
     for gap in final_gaps(inp.summary):
-        assert public_record.gap_marker(gap) in section
+        assert gap_marker(gap) in section
     record = json.loads(record_json)
     dim = record["quality_dimensions"]["uncertainty_disclosure"]
     assert dim["level"] == level
@@ -757,11 +760,11 @@ def test_the_record_quotes_the_head_of_the_correction_file(tmp_path):
 def test_provenance_has_a_quality_guide_and_no_ledger_path(pages):
     record = build()[0]
     prov = record["provenance"]
-    assert prov["quality_guide"] == public_record.QUALITY_GUIDE
+    assert prov["quality_guide"] == QUALITY_GUIDE
     assert set(prov["ledger"]) == {"search_entries", "search_keys_sha256", "snapshot_files"}
     assert prov["ledger"]["search_entries"] == 3  # k0, k1, k2
     section = pages["good"][pages["good"].index('<section id="provenance">') :]
-    assert html.escape(public_record.QUALITY_GUIDE) in section
+    assert html.escape(QUALITY_GUIDE) in section
     assert ">Directory<" not in section
 
 
