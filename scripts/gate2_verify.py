@@ -5,7 +5,8 @@ from pathlib import Path
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
-from sovereign.gate2.verify import record_verdict, verify
+from sovereign.gate2.verdict import record_verdict
+from sovereign.gate2.verify import verify
 from sovereign.io import write_atomic
 from sovereign.run import entry
 

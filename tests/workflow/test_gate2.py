@@ -21,7 +21,8 @@ import pytest
 from sovereign.errors import InputFileError
 from sovereign.gate2.archive import read_archive, write_archive
 from sovereign.gate2.bundle import identity, sha256
-from sovereign.gate2.verify import record_verdict, verify
+from sovereign.gate2.verdict import record_verdict
+from sovereign.gate2.verify import verify
 from support.fake_llm import FakeLlm
 from support.paths import REPO
 from support.workflow import fixture_snapshot, make_workdir, snakemake

@@ -14,8 +14,7 @@
 
 The verdict carries the evaluation time (the one clock reading Gate 2 is meant to record), the
 environment, and the bundle's sha256 and identity. With --correction it is appended to the
-question's correction file (once per identity and status), so the record shows it.
-"""
+question's correction file (once per identity and status), so the record shows it."""
 
 from __future__ import annotations
 
@@ -29,22 +28,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..contracts import is_question_id
-from ..errors import InputFileError, SovereignError
-from ..report.corrections import append_correction, read_corrections
-from ..report.record import record_id
+from ..errors import SovereignError
 from ..run.entry import LEDGER_MISS_TAG
 from ..versions import package_versions
 from .archive import extract_members, read_archive
-from .bundle import BUNDLE_CONTRACT, IDENTITY_OUTPUTS, OUTPUTS, identity, sha256
+from .bundle import BUNDLE_CONTRACT, OUTPUTS, identity, sha256
 from .diffsummary import summarize
 from .sandbox import GUARD_MESSAGE, METHODS, run_isolated
+from .verdict import now, record_verdict, verdict_of
 
-VERDICT_CONTRACT = "sovereign-gate2-verdict-v1"
 # What a re-run says when it would need the network: a ledger miss (tagged by sovereign.run.entry),
 # or a connection the sandbox refused.
 _LEDGER_MISS = re.compile(rf"sovereign: {re.escape(LEDGER_MISS_TAG)}(.*)")
@@ -56,27 +52,6 @@ _FAILED_RULE = re.compile(r"Error in rule (\w+)")
 # Only what a Python program needs reaches the sandbox: never a key, a token or a proxy.
 _ENV_ALLOWED = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "TERM")
 RERUN_TIMEOUT = 3600.0  # seconds; a re-run that hangs is no verification
-SCOPE = "every stage after search (the raw stage is frozen in the bundle)"
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _verdict(manifest: dict[str, Any], bundle: bytes, **fields: Any) -> dict[str, Any]:
-    question = manifest.get("question") if isinstance(manifest.get("question"), dict) else {}
-    outputs = manifest.get("outputs") if isinstance(manifest.get("outputs"), dict) else {}
-    return {
-        "contract": VERDICT_CONTRACT,
-        "question_id": question.get("question_id"),
-        "record_id": record_id(question["question"]) if question.get("question") else None,
-        "bundle_sha256": sha256(bundle),
-        "identity": manifest.get("identity"),
-        "stage_sha256": {k: outputs[k] for k in IDENTITY_OUTPUTS if k in outputs},
-        "scope": SCOPE,
-        "files": [],
-        **fields,
-    }
 
 
 def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -203,33 +178,33 @@ def verify(
     try:
         manifest, bad = check_members(members)
     except (KeyError, ValueError, TypeError, AttributeError) as err:
-        return _verdict(
+        return verdict_of(
             {},
             bundle,
             status="FAILED",
             reason=f"the bundle's manifest is missing or unreadable ({err})",
-            evaluated=_now(),
+            evaluated=now(),
         )
     missing = _missing_ledger(bad) + list(manifest.get("missing_ledger", []))
     if missing and not [b for b in bad if not b["file"].startswith("work/ledger/")]:
-        return _verdict(
+        return verdict_of(
             manifest,
             bundle,
             status="UNVERIFIED",
             reason="the bundle lacks ledger entries the re-run would need the network for: "
             + ", ".join(missing),
             files=bad,
-            evaluated=_now(),
+            evaluated=now(),
         )
     if bad:
         names = ", ".join(b["file"] for b in bad)
-        return _verdict(
+        return verdict_of(
             manifest,
             bundle,
             status="FAILED",
             reason=f"bundle members differ from the manifest: {names}",
             files=bad,
-            evaluated=_now(),
+            evaluated=now(),
         )
     root = Path(tempfile.mkdtemp(prefix="sovereign-gate2-"))
     try:
@@ -257,12 +232,12 @@ def verify(
                 cmd, cwd=work, env=_sandbox_env(), method=isolation, timeout=timeout
             )
         except subprocess.TimeoutExpired:
-            return _verdict(
+            return verdict_of(
                 manifest,
                 bundle,
                 status="UNVERIFIED",
                 reason=f"the re-run did not finish within {timeout:.0f} s",
-                evaluated=_now(),
+                evaluated=now(),
                 duration_s=round(time.monotonic() - started, 1),
             )
         env = _environment(method, manifest)
@@ -276,13 +251,13 @@ def verify(
             if diverged:
                 names = ", ".join(f["file"] for f in diverged)
                 status, reason = "FAILED", f"{names} differ; then {reason}"
-            return _verdict(
+            return verdict_of(
                 manifest,
                 bundle,
                 status=status,
                 reason=reason,
                 files=diverged,
-                evaluated=_now(),
+                evaluated=now(),
                 environment=env,
                 duration_s=round(time.monotonic() - started, 1),
             )
@@ -296,52 +271,18 @@ def verify(
         else:
             status = "VERIFIED"
             reason = f"all {n} outputs re-run offline ({method}) are byte-identical"
-        return _verdict(
+        return verdict_of(
             manifest,
             bundle,
             status=status,
             reason=reason,
             files=files,
-            evaluated=_now(),
+            evaluated=now(),
             environment=env,
             duration_s=round(time.monotonic() - started, 1),
         )
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def record_verdict(verdict: dict[str, Any], corrections: Path) -> dict[str, Any] | None:
-    """Append the verdict as a gate2 correction, unless the latest one already says it for the
-    same identity (so re-verifying an unchanged question adds nothing)."""
-    qid, stem = verdict["question_id"], Path(corrections).stem
-    if stem != qid:
-        raise InputFileError(
-            str(corrections),
-            f"the verdict is for question {qid!r}, not {stem!r}",
-            f"append it to corrections/{qid}.jsonl",
-        )
-    for entry in reversed(read_corrections(corrections)):
-        if entry["kind"] == "gate2":
-            details = entry.get("details", {})
-            if (details.get("status"), details.get("identity")) == (
-                verdict["status"],
-                verdict["identity"],
-            ):
-                return None
-            break
-    return append_correction(
-        corrections,
-        date=verdict["evaluated"][:10],
-        kind="gate2",
-        summary=f"Gate 2 sandbox reproduction: {verdict['status']}. {verdict['reason']}",
-        details={
-            "status": verdict["status"],
-            "evaluated": verdict["evaluated"],
-            "identity": verdict["identity"],
-            "bundle_sha256": verdict["bundle_sha256"],
-            "stage_sha256": verdict["stage_sha256"],
-        },
-    )
 
 
 def main(argv: list[str] | None = None) -> int:

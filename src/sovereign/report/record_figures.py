@@ -10,6 +10,7 @@ from typing import Any
 from ..contracts import ROLES
 from ..review.types import OVERALL, TRIBUNAL
 from . import dotplot, figures
+from .histogram import score_histogram
 from .html import esc, fmt_param, plural
 from .record_sections import section
 
@@ -66,7 +67,7 @@ def figures_section(
     )
 
     ordered = sorted(papers, key=lambda p: p["arxiv_id"])
-    histogram = figures.score_histogram(
+    histogram = score_histogram(
         [float(p["tfidf_score"]) for p in ordered],
         [bool(p["kept"]) for p in ordered],
         threshold,
@@ -84,7 +85,7 @@ def figures_section(
             f"below it whose semantic score reaches {s} (Figure 3).",
         )
     )
-    meaning = figures.score_histogram(
+    meaning = score_histogram(
         [max(0.0, float(p["semantic_score"])) for p in ordered],
         [bool(p["kept"]) for p in ordered],
         max(0.0, semantic),

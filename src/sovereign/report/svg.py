@@ -39,6 +39,11 @@ DROPPED_COLOUR = ORANGE
 VERIFIED_COLOUR = GREEN
 UNVERIFIED_COLOUR = VERMILLION
 
+# The plot area of the bar and histogram figures.
+PLOT_X0 = 56.0
+PLOT_Y0 = 70.0  # below the title (y 20) and the legend row (y 44)
+PLOT_Y1 = 270.0
+
 # Characters XML 1.0 cannot carry, even escaped (C0 controls but tab/newline/CR, lone surrogates).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ID_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")

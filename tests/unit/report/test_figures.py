@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from sovereign.report.dotplot import confidence_plot
-from sovereign.report.figures import funnel, score_histogram, tribunal_chart
+from sovereign.report.figures import funnel, tribunal_chart
+from sovereign.report.histogram import score_histogram
 from support.paths import REPO
 
 NS = "{http://www.w3.org/2000/svg}"
