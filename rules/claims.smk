@@ -5,7 +5,6 @@ rule claims:
     input:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
-        models=MODEL_FILES,
     output:
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
     log:
@@ -17,6 +16,7 @@ rule claims:
         mem_mb=1024,
         runtime=30,
     params:
+        models=MODELS,
         code=code("claims"),
         question=get_question_text,
         settings=SETTINGS["claims"],

@@ -18,6 +18,7 @@ from sovereign.report import settings as report_settings
 from sovereign.review import settings as review_settings
 from sovereign.search import settings as search_settings
 from sovereign.run.leftovers import gaps, remove_orphans
+from sovereign.run.planning import check_scripts_once_per_rule, per_job
 from sovereign.run.runlock import clear_stale_locks, hold_run, run_in_progress
 from sovereign.search.snapshot_files import INDEX_FILES, index_dir, snapshot_files
 
@@ -85,6 +86,8 @@ except SovereignError as err:
     sys.exit(1)
 
 RESULTS = config["results"]
+# Snakemake checks each job's script; once per rule is enough (sovereign.run.planning).
+check_scripts_once_per_rule()
 
 # A run killed with SIGKILL leaves Snakemake's lock files behind; when no run is alive here they
 # are removed before Snakemake looks at them, so the rerun just starts (sovereign.run.runlock).
@@ -125,12 +128,16 @@ onerror:
 
 NETWORK_SEARCH = config["search"]["backend"] == "arxiv"
 REMOTE_EMBED = config["embed"]["backend"] == "nim" and not config["embed"]["offline"]
-# The verifier and relevance models the claims stage applies: a retrained model reruns it.
-# The claims stage's models (the filter's fitted threshold reaches its rule as a param instead).
-MODEL_FILES = sorted(
-    str(p)
-    for p in (Path(workflow.basedir) / "src/sovereign/models").glob("*.json")
-    if p.name != "filter.json"
+# The verifier and relevance models that claims apply and review and report quote: their digest
+# is a param of those rules, so a retrained model reruns them. (A param, not two input files a
+# job: 6,000 files fewer to plan for 1,000 questions. The filter's fitted threshold reaches its
+# rule through its settings.)
+MODELS = code_digest(
+    sorted(
+        str(p)
+        for p in (Path(workflow.basedir) / "src/sovereign/models").glob("*.json")
+        if p.name != "filter.json"
+    )
 )
 # Each stage's rerun params, from the stage package's own settings module (one place for what
 # a stage is told and what reruns it); computed once here, not per job.
@@ -155,11 +162,13 @@ def final_outputs():
     ]
 
 
+@per_job
 def get_question(wildcards):
     q = QUESTIONS[wildcards.qid]
     return {"question_id": q.question_id, "question": q.question, "as_of": q.as_of}
 
 
+@per_job
 def get_question_text(wildcards):
     return QUESTIONS[wildcards.qid].question
 
@@ -182,11 +191,13 @@ REMOTE_REVIEW = (
 )
 
 
+@per_job
 def get_corrections(wildcards):
     """The question's correction file, if any: appending a correction rebuilds its record."""
     return [CORRECTIONS[wildcards.qid]] if wildcards.qid in CORRECTIONS else []
 
 
+@per_job
 def get_corrections_path(wildcards):
     """Where Gate 2 appends a question's verdict (the file may not exist yet)."""
     return str(Path(config["corrections"]) / f"{wildcards.qid}.jsonl")

@@ -11,7 +11,6 @@ rule report:
         reviews=f"{RESULTS}/{{qid}}/reviews.parquet",
         corrections=get_corrections,
         schema=RECORD_SCHEMA,
-        models=MODEL_FILES,
     output:
         report=f"{RESULTS}/{{qid}}/report.md",
         record=f"{RESULTS}/{{qid}}/record.json",
@@ -25,6 +24,7 @@ rule report:
         mem_mb=512,
         runtime=30,
     params:
+        models=MODELS,
         code=code("report"),
         question=get_question,
         settings=SETTINGS["report"],

@@ -12,7 +12,6 @@ rule review:
         raw=f"{RESULTS}/{{qid}}/raw.parquet",
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
-        models=MODEL_FILES,
     output:
         reviews=f"{RESULTS}/{{qid}}/reviews.parquet",
     log:
@@ -27,6 +26,7 @@ rule review:
         # limited endpoint is asked politely; 0 when no LLM reviewer is configured.
         llm_api=1 if REMOTE_REVIEW else 0,
     params:
+        models=MODELS,
         code=code("review"),
         question=get_question_text,
         settings=SETTINGS["review"],

@@ -21,8 +21,10 @@ from ..contracts import STAGE_FILES
 def _chains(
     results: str | os.PathLike[str], question_ids: Iterable[str]
 ) -> Iterator[tuple[Path, list[Path]]]:
-    """(first missing stage file, the later ones present) of each question with a gap."""
-    for qid in question_ids:
+    """(first missing stage file, the later ones present) of each question with a gap. Only a
+    question with a results folder can have one: a fresh run of many questions stats no file."""
+    begun = set(os.listdir(results)) if os.path.isdir(results) else set()
+    for qid in (q for q in question_ids if q in begun):
         paths = [Path(results, qid, name) for name in STAGE_FILES]
         present = [p.exists() for p in paths]
         for i, path in enumerate(paths):
