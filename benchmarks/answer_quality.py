@@ -61,6 +61,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
+from sovereign.config.checks import default_config  # noqa: E402
 from sovereign.encoders.minilm import MODEL_ID as MINILM_ID  # noqa: E402
 from sovereign.search.records import paper_date  # noqa: E402
 from sovereign.search.snapshot import load_snapshot  # noqa: E402
@@ -76,8 +77,8 @@ EVIDENCE_DATE = "2020-01-01"
 # Year 2000, month 01 with a 5-digit number: arXiv used 4 digits until 2014, so never real.
 EVIDENCE_PREFIX = "0001."
 HALVES = ("fit", "report")
-PUBLISH_AT = 6.5
-REJECT_BELOW = 5.0
+PUBLISH_AT = default_config()["review"]["publish_at"]  # the schema's, as the pipeline ran
+REJECT_BELOW = default_config()["review"]["reject_below"]
 TOP_K = 5
 
 

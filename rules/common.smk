@@ -8,7 +8,8 @@ from sovereign.run.codedeps import code_digest, script_code
 from sovereign.contracts import QUESTION_ID_PATTERN
 from sovereign.config.files import load_yaml
 from sovereign.config.questions import read_questions
-from sovereign.config.checks import validate_config
+from sovereign.config.checks import SCHEMAS, load_schema, validate_config
+from sovereign.gate2.members import code_digest as bundle_code_digest
 from sovereign.report.corrections import correction_files
 from sovereign.errors import SovereignError
 from sovereign.claims import settings as claims_settings
@@ -44,14 +45,14 @@ def config_sources():
 try:
     validate_config(
         config,
-        load_yaml(Path(workflow.basedir) / "config/schemas/config.schema.yaml"),
+        load_schema("config"),
         config_sources(),
     )
     QUESTIONS = {
         q.question_id: q
         for q in read_questions(
             config["questions"],
-            load_yaml(Path(workflow.basedir) / "config/schemas/questions.schema.yaml"),
+            load_schema("questions"),
         )
     }
     # Checked before any job runs: an edited history stops the run with the line named, and no
@@ -184,7 +185,7 @@ def code(script):
     )
 
 
-RECORD_SCHEMA = str(Path(workflow.basedir) / "config/schemas/record.schema.json")
+RECORD_SCHEMA = str(SCHEMAS / "record.schema.json")
 
 REMOTE_REVIEW = (
     bool(config["review"]["llm"]["url"]) and not config["review"]["llm"]["offline"]
@@ -195,6 +196,14 @@ REMOTE_REVIEW = (
 def get_corrections(wildcards):
     """The question's correction file, if any: appending a correction rebuilds its record."""
     return [CORRECTIONS[wildcards.qid]] if wildcards.qid in CORRECTIONS else []
+
+
+@per_job
+def get_bundle_code(wildcards):
+    """A digest of every file a bundle carries (not only what its script imports): an
+    edit to a rule, a model or any module rebuilds the bundles. A function, so only Gate 2
+    runs read them."""
+    return bundle_code_digest(Path(workflow.basedir))
 
 
 @per_job

@@ -25,7 +25,7 @@ rule gate2_bundle:
         mem_mb=1024,
         runtime=10,
     params:
-        code=code("gate2_bundle"),
+        code=get_bundle_code,
         question=get_question,
     script:
         "../scripts/gate2_bundle.py"

@@ -22,7 +22,7 @@ def stage(smk, log):
     llm = smk.config["review"]["llm"]
     extra = None
     if llm["url"]:
-        client = llm_client(llm, smk.config["ledger"], log)
+        client = llm_client(smk.config, log)
         extra = llm_reviewer(client, evidence, llm["weight"])
     # built from the rule's params: what changes a review (not how to reach a service)
     settings = Settings.from_params(smk.params.settings)

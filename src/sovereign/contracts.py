@@ -22,7 +22,7 @@ QUESTION_ID_RULE = "letters, digits, _ and - (the id names the folder results/<q
 
 
 def is_question_id(value: object) -> bool:
-    return isinstance(value, str) and QUESTION_ID.match(value) is not None
+    return isinstance(value, str) and QUESTION_ID.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

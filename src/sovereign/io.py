@@ -126,6 +126,13 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def canonical(value: Any) -> Any:
+    """The same JSON-like value with every mapping's keys sorted: rule params are compared by
+    their repr, so the order keys were set in (by a config file, an overlay or --config) must
+    not count as a change."""
+    return json.loads(canonical_json(value))
+
+
 def sha256_file(path: str | os.PathLike[str]) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

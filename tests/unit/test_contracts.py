@@ -50,6 +50,7 @@ def test_the_workflow_wildcard_is_the_rule():
         ("q/1", False),
         ("q 1", False),
         ("..", False),
+        ("q1\n", False),  # a trailing newline is no part of an id
         (None, False),
     ],
 )

@@ -5,6 +5,7 @@ as public (its `__all__`) are imported."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,11 @@ def _imports(name: str, path: Path) -> set[str]:
 
 
 GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
+
+
+def test_the_graph_is_the_librarys():
+    """A wrong path would make every check below pass on an empty graph."""
+    assert len(MODULES) > 60 and sum(len(t) for t in GRAPH.values()) > 150
 
 
 def _unit(module: str) -> str:
@@ -149,6 +155,32 @@ def test_across_packages_only_public_modules_are_imported():
         parts = target.split(".")
         if len(parts) > 2 and parts[2] not in _public(parts[1]):
             bad.append(f"{module} imports {target}, private to sovereign.{parts[1]}")
+    assert bad == []
+
+
+_WORKFLOW_IMPORT = re.compile(r"^\s*from (sovereign(?:\.\w+)*) import ([\w, ]+)", re.M)
+
+
+def _workflow_imports():
+    """(file, module) for every sovereign module the workflow layer imports: the Snakefile,
+    rules/*.smk and scripts/*.py."""
+    files = [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))]
+    files += sorted((REPO / "scripts").glob("*.py"))
+    for path in files:
+        for module, names in _WORKFLOW_IMPORT.findall(path.read_text(encoding="utf-8")):
+            subs = [f"{module}.{n.split(' as ')[0].strip()}" for n in names.split(",")]
+            for target in [s for s in subs if s in MODULES] or [module]:
+                yield path.relative_to(REPO).as_posix(), target
+
+
+def test_the_workflow_layer_imports_only_public_modules():
+    seen = list(_workflow_imports())
+    assert len(seen) > 30
+    bad = [
+        f"{where} imports {target}, private to sovereign.{target.split('.')[1]}"
+        for where, target in seen
+        if len(target.split(".")) > 2 and target.split(".")[2] not in _public(target.split(".")[1])
+    ]
     assert bad == []
 
 

@@ -202,6 +202,15 @@ def test_editing_a_stage_module_reruns_that_stage_only(tmp_path):
     plan = run("-n")
     assert "filter" in plan and "search  " not in plan and "rule search" not in plan
     run()
+    # a module only the report uses (its SVG toolkit): the report reruns, and the index made
+    # from it; no stage before it
+    svg = workflow / "src/sovereign/report/svg.py"
+    svg.write_text(svg.read_text() + "\n# an edit\n")
+    plan = run("-n")
+    rules = {line.split()[0] for line in plan.splitlines() if line and line.split()[-1].isdigit()}
+    assert {"report", "index"} <= rules
+    assert not rules & {"search", "filter", "embed", "claims", "review"}
+    run()
     # a shared module two packages deep (src/sovereign/text/tfidf.py): the stages that use it
     # rerun (filter, claims), the search does not
     shared = workflow / "src/sovereign/text/tfidf.py"

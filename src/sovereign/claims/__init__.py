@@ -3,4 +3,4 @@ source span (`stage`), scored for relevance to the question (`relevance`) and ve
 the nearest evidence of the other kept papers (`verifier`, on the features of
 `verifier_features`; `verifier_data` reads the claim-verification sets it is measured on)."""
 
-__all__ = ["relevance", "settings", "stage", "verifier", "verifier_data", "verifier_features"]
+__all__ = ["relevance", "settings", "stage", "verifier"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..io import canonical
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -19,4 +21,4 @@ class Settings:
 
 
 def rerun_params(config: dict[str, Any]) -> dict[str, Any]:
-    return asdict(Settings.from_config(config))
+    return canonical(asdict(Settings.from_config(config)))

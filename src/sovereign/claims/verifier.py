@@ -1,11 +1,12 @@
 """The claim verifier: P(SUPPORT), P(CONTRADICT), P(NEUTRAL) for a (claim, evidence) pair.
 
-A multinomial logistic regression on the readable pair features of sovereign.verifier_features
-plus the WordLlama cosine of the two texts. It is trained by `benchmarks/verify_eval.py
---write-model` on the train side of five public claim-verification sets (each set weighted
-alike, classes balanced) and shipped as `models/verifier.json`: coefficients, the scaling,
-a temperature fitted on the train side so that probabilities are calibrated, and the figures it
-was measured with. Inference is plain numpy in float64, so it does not move with scikit-learn.
+A multinomial logistic regression on the readable pair features of
+sovereign.claims.verifier_features plus the WordLlama cosine of the two texts. It is trained by
+`benchmarks/verify_eval.py --write-model` on the train side of five public claim-verification sets
+(each set weighted alike, classes balanced) and shipped as `models/verifier.json`: coefficients,
+the scaling, a temperature fitted on the train side so that probabilities are calibrated, and the
+figures it was measured with. Inference is plain numpy in float64, so it does not move with
+scikit-learn.
 """
 
 from __future__ import annotations

@@ -2,4 +2,4 @@
 against its schema with the defaults filled in (`checks`), the question sheet (`questions`), and
 every refusal said as one sentence naming the file and field, with its fix (`messages`)."""
 
-__all__ = ["checks", "files", "messages", "questions"]
+__all__ = ["checks", "files", "questions"]

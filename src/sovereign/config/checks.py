@@ -10,15 +10,12 @@ import math
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
 from ..errors import ConfigError
-
-if TYPE_CHECKING:
-    pass
 from .messages import dotted, explain, fix_for, origin, schema_at, show
 
 # arXiv's API and its terms of use: no more than one request every three seconds.
@@ -85,14 +82,19 @@ def _coerce(instance: Any, schema: dict[str, Any]) -> None:
         value = instance.get(name)
         if isinstance(value, dict):
             _coerce(value, sub)
-        elif isinstance(value, str) and str(sub.get("type")) in _SCALARS:
+        elif isinstance(value, str):
+            kinds = sub.get("type")
+            kinds = [kinds] if isinstance(kinds, str) else list(kinds or [])
+            scalars = tuple(t for k in kinds if k in _SCALARS for t in _SCALARS[k])
+            if not scalars:
+                continue
             try:
                 parsed = yaml.safe_load(value)
             except yaml.YAMLError:
                 continue
-            if isinstance(parsed, _SCALARS[sub["type"]]) and not (
-                isinstance(parsed, bool) and sub["type"] != "boolean"
-            ):
+            if isinstance(parsed, bool) and "boolean" not in kinds:
+                continue
+            if isinstance(parsed, scalars) or (parsed is None and "null" in kinds):
                 instance[name] = parsed
 
 

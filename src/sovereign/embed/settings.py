@@ -7,14 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..io import canonical
 from ..net.http import RetryPolicy
 
 
 def rerun_params(config: dict[str, Any]) -> dict[str, Any]:
     e = config["embed"]
     if e["backend"] != "nim":
-        return {"backend": e["backend"]}
-    return {"backend": "nim", "model": e["model"], "dimension": e["dimension"]}
+        return canonical({"backend": e["backend"]})
+    return canonical({"backend": "nim", "model": e["model"], "dimension": e["dimension"]})
 
 
 @dataclass(frozen=True)

@@ -2,4 +2,4 @@
 `wordllama`, `hashing`, chosen by name in `local`) and the content-addressed vector cache
 (`cache`). The filter, embed, claims and review stages all score meaning with them."""
 
-__all__ = ["base", "cache", "hashing", "local", "minilm", "wordllama"]
+__all__ = ["base", "local", "wordllama"]

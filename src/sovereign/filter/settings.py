@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..io import canonical
 from .model import semantic_threshold
 
 
@@ -22,4 +23,4 @@ class Settings:
 
 
 def rerun_params(config: dict[str, Any]) -> dict[str, Any]:
-    return asdict(Settings.from_config(config))
+    return canonical(asdict(Settings.from_config(config)))

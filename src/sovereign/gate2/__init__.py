@@ -3,4 +3,4 @@ question (`bundle`, written by `archive`), verified by re-running it offline in 
 (`sandbox`) and comparing every output byte for byte (`verify`, `diffsummary` says what
 differs); the `verdict` is appended to the question's corrections."""
 
-__all__ = ["archive", "bundle", "diffsummary", "sandbox", "verdict", "verify"]
+__all__ = ["archive", "bundle", "members", "verdict", "verify"]

@@ -33,6 +33,7 @@ from ..net.http import without_userinfo
 from ..net.ledger import Ledger, request_key
 from ..review.llm import LLM_SERVICE
 from ..search.arxiv_api import SERVICE as ARXIV_SERVICE
+from .members import code_members
 
 BUNDLE_CONTRACT = "sovereign-gate2-bundle-v1"
 # Every stage after search: what the sandbox re-run must give back byte for byte.
@@ -40,19 +41,6 @@ OUTPUTS = STAGE_FILES[STAGE_FILES.index("filtered.parquet") :]
 # The stage files whose hashes name what was reproduced; report, record and page also show the
 # corrections, which Gate 2's own verdict changes, so they stay out of the identity.
 IDENTITY_OUTPUTS = OUTPUTS[:4]
-CODE_GLOBS = (
-    "Snakefile",
-    "rules/*.smk",
-    "scripts/*.py",
-    # the library, every subpackage included
-    "src/sovereign/**/*.py",
-    "src/sovereign/models/**/*",
-    "config/schemas/*",
-    "envs/*",
-    "profiles/default/*",
-    "pyproject.toml",
-    "requirements.lock",
-)
 README = """Gate 2 reproduction bundle (sovereign)
 
 Verify it from any directory, with the network cut:
@@ -68,16 +56,6 @@ reason, e.g. a ledger entry the re-run would need the network for).
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def code_members(workflow_dir: Path) -> dict[str, bytes]:
-    """The workflow's code as bundle members `workflow/<path>`, sorted, no caches."""
-    members = {}
-    for pattern in CODE_GLOBS:
-        for path in sorted(workflow_dir.glob(pattern)):
-            if path.is_file() and "__pycache__" not in path.parts:
-                members[f"workflow/{path.relative_to(workflow_dir).as_posix()}"] = path.read_bytes()
-    return members
 
 
 def code_commit(workflow_dir: Path) -> str | None:

@@ -50,8 +50,11 @@ class RetryPolicy:
 
     @classmethod
     def from_config(cls, config: dict[str, Any], section: str) -> RetryPolicy:
-        """From a validated config's section holding retries, backoff, max_wait and timeout."""
-        values = config[section]
+        """From a validated config's section (`search`, `embed`, `review.llm`) holding retries,
+        backoff, max_wait and timeout."""
+        values = config
+        for part in section.split("."):
+            values = values[part]
         return cls(
             retries=int(values["retries"]),
             backoff=float(values["backoff"]),

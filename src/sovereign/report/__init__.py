@@ -5,16 +5,7 @@ and `dotplot`, all through the `html` and `svg` toolkits), the index page across
 (`index_page`), and the append-only correction files (`corrections`); `stage` renders a
 question's three outputs before any is written.
 
-Public: `corrections`, `inputs`, `record`, `index_page`, `stage`, `settings` (and `markdown`,
-`record_page` for tools that render one part); the rest is the pages' own machinery."""
+Public (`__all__`, what other packages and the workflow import): `corrections`, `inputs`,
+`record`, `index_page`, `settings`, `stage`; the rest is the report's own machinery."""
 
-__all__ = [
-    "corrections",
-    "index_page",
-    "inputs",
-    "markdown",
-    "record",
-    "record_page",
-    "settings",
-    "stage",
-]
+__all__ = ["corrections", "index_page", "inputs", "record", "settings", "stage"]

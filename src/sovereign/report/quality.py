@@ -96,7 +96,7 @@ def dimensions(inp: Inputs, gate: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def gap_marker(finding: dict[str, Any]) -> str:
-    """How report.md names a gap in its Uncertainties section (report_md writes the same)."""
+    """How report.md names a gap in its Uncertainties section (report.markdown writes the same)."""
     return f"{finding['role']} ({finding['severity']}, {finding['criterion']})"
 
 

@@ -253,7 +253,7 @@ def record_page(
 ) -> str:
     """The public record of one question as a self-contained HTML5 document (`record.html`).
 
-    `record` is `public_record.build_record`'s dict; `papers` the filtered stage rows (kept or
+    `record` is `record.build_record`'s dict; `papers` the filtered stage rows (kept or
     not), `claims` the claims rows, `summary` the tribunal's outcome as read from reviews.parquet
     (None: no review),
     `abstract` a paragraph of text (blank lines separate paragraphs). `publish_at` is the

@@ -1,7 +1,7 @@
 """The review stage: a tribunal of three roles scores the synthesis 0-10 with itemised findings,
 revises once below the threshold and applies the policy.
 
-Public: `types` (the vocabulary: roles, verdicts, Settings, Evidence, findings, the outcome),
+Public: `types` (the vocabulary: verdicts, Evidence, findings, the outcome), `settings`,
 `tribunal` (the rounds, the revision and the policy), `rows` (the one codec of reviews.parquet),
 `llm` (an OpenAI-compatible chat client, ledger-recorded) and `llm_review` (the optional LLM
 reviewer's fixed prompts), `stage` (the stage's glue). Private: the three rubrics (`skeptic`,

@@ -9,18 +9,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..filter import settings as filter_settings
+from ..io import canonical
 
 # Settings that only say how to reach the LLM: a change is no reason to review again.
 _TRANSPORT = ("url", "api_key_env", "offline", "retries", "backoff", "max_wait", "timeout")
 
 
 def rerun_params(config: dict[str, Any]) -> dict[str, Any]:
-    """The settings that change a review; sorted, JSON-like."""
+    """The settings that change a review; JSON-like, every mapping sorted (`canonical`)."""
     review = {k: v for k, v in config["review"].items() if k != "llm"}
     llm = config["review"]["llm"]
     if llm["url"]:
         review["llm"] = {k: v for k, v in llm.items() if k not in _TRANSPORT}
-    return {"review": review, "filter": filter_settings.rerun_params(config)}
+    return canonical({"review": review, "filter": filter_settings.rerun_params(config)})
 
 
 @dataclass(frozen=True)

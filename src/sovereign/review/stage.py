@@ -20,20 +20,14 @@ from .llm_review import review as llm_review
 from .types import Evidence, Finding, Reviewer, RoleReview, Synthesis
 
 
-def llm_client(llm: dict[str, Any], ledger_dir: str, log: Callable[[str], None]) -> ChatClient:
-    """The chat client of the `review.llm` config section."""
-    policy = RetryPolicy(
-        retries=int(llm["retries"]),
-        backoff=float(llm["backoff"]),
-        max_wait=float(llm["max_wait"]),
-        timeout=float(llm["timeout"]),
-        section="review.llm",
-    )
+def llm_client(config: dict[str, Any], log: Callable[[str], None]) -> ChatClient:
+    """The chat client of the config's `review.llm` section (its answers in the ledger)."""
+    llm = config["review"]["llm"]
     return ChatClient(
         base_url=llm["url"],
         model=llm["model"],
-        ledger=Ledger(ledger_dir),
-        policy=policy,
+        ledger=Ledger(config["ledger"]),
+        policy=RetryPolicy.from_config(config, "review.llm"),
         offline=bool(llm["offline"]),
         api_key_env=llm["api_key_env"],
         max_tokens=int(llm["max_tokens"]),

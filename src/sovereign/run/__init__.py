@@ -1,5 +1,6 @@
 """Around every stage, knowing none: the job's entry point and its log (`entry`), the run lock
 against concurrent and killed runs (`runlock`), what a failed run leaves and how it is cleared
-(`leftovers`), and the code digest that reruns a stage when its code changes (`codedeps`)."""
+(`leftovers`), the code digest that reruns a stage when its code changes (`codedeps`), and what
+keeps planning thousands of jobs cheap (`planning`)."""
 
-__all__ = ["codedeps", "entry", "leftovers", "runlock"]
+__all__ = ["codedeps", "entry", "leftovers", "planning", "runlock"]

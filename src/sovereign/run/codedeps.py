@@ -38,10 +38,16 @@ def _file(root: Path, module: str) -> Path | None:
     return None
 
 
-@cache
 def _imports(path: Path, root: Path | None) -> frozenset[str]:
     """Dotted names of the package's modules one file imports (absolute or relative); `root` is
-    None for a file outside the package (a script), whose imports are all absolute."""
+    None for a file outside the package (a script), whose imports are all absolute. Read once per
+    version of the file (a long-lived process sees an edit)."""
+    stat = path.stat()
+    return _parsed_imports(path, root, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _parsed_imports(path: Path, root: Path | None, _mtime: int, _size: int) -> frozenset[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     if root is not None:
         name, is_package = _dotted(path, root)

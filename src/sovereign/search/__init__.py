@@ -4,14 +4,4 @@ metadata snapshot (`snapshot` reads its records, `snapshot_files` finds them and
 index, `snapshot_build` builds the index once from the chunks `snapshot_tokenize` reads, and
 `snapshot_index` searches it), every hit as one record (`records`); `stage` writes raw.parquet."""
 
-__all__ = [
-    "arxiv_api",
-    "queries",
-    "records",
-    "settings",
-    "snapshot",
-    "snapshot_build",
-    "snapshot_files",
-    "snapshot_index",
-    "stage",
-]
+__all__ = ["arxiv_api", "queries", "settings", "snapshot_build", "snapshot_files", "stage"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..io import canonical
 from ..net.http import RetryPolicy
 
 
@@ -15,11 +16,13 @@ def rerun_params(config: dict[str, Any]) -> dict[str, Any]:
     and replaying recorded arXiv answers is the arXiv search (switching is no change)."""
     s = config["search"]
     snapshot = s["backend"] == "snapshot"
-    return {
-        "source": "snapshot" if snapshot else "arxiv",
-        "max_results": s["max_results"],
-        "snapshot": s["snapshot"] if snapshot else None,
-    }
+    return canonical(
+        {
+            "source": "snapshot" if snapshot else "arxiv",
+            "max_results": s["max_results"],
+            "snapshot": s["snapshot"] if snapshot else None,
+        }
+    )
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,25 @@ def test_command_line_strings_are_read_as_numbers(tmp_path):
     assert check(config)["filter"]["threshold"] == 0.3
 
 
+@pytest.mark.parametrize(("text", "value"), [("0.39", 0.39), ("null", None), ("1", 1)])
+def test_command_line_strings_are_read_as_a_number_or_null(tmp_path, text, value):
+    """A key that takes a number or null (filter.semantic_threshold) from --config too."""
+    config = base(tmp_path)
+    config["filter"]["semantic_threshold"] = text
+    assert check(config)["filter"]["semantic_threshold"] == value
+
+
+def test_command_line_text_that_is_no_number_is_still_refused(tmp_path):
+    config = base(tmp_path)
+    config["filter"]["semantic_threshold"] = "high"
+    with pytest.raises(ConfigError, match="semantic_threshold"):
+        check(config)
+    config = base(tmp_path)
+    config["filter"]["threshold"] = "true"  # a boolean is no number
+    with pytest.raises(ConfigError, match="filter.threshold"):
+        check(config)
+
+
 def test_backend_specific_requirements(tmp_path):
     with pytest.raises(ConfigError, match="search.snapshot") as err:
         check(base(tmp_path, snapshot=str(tmp_path / "missing.jsonl")))

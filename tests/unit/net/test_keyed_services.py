@@ -77,7 +77,10 @@ LLM = Service(
     path="/v1/chat/completions",
     entries=1,
     client=lambda url, ledger, **kw: ChatClient(
-        base_url=url, ledger=ledger, model="meta/llama-3.1-8b-instruct", **kw
+        base_url=url,
+        ledger=ledger,
+        model="meta/llama-3.1-8b-instruct",
+        **{"offline": False, "api_key_env": "OPENAI_API_KEY", "max_tokens": 1024, **kw},
     ),
     call=lambda client: client.complete(MESSAGES),
     good=lambda completion, server: json.loads(completion.text) == fake_review(server.bodies[-1]),

@@ -1,5 +1,6 @@
-"""The record and index pages (sovereign.pages): every section, four inline figures, nothing
-fetched, everything escaped, the same bytes every time, and the empty cases still rendered.
+"""The record and index pages (sovereign.report.record_page, index_page): every section, four
+inline figures, nothing fetched, everything escaped, the same bytes every time, and the empty
+cases still rendered.
 
 The inputs are small hand-written stage rows run through the real tribunal and build_record, in
 three shapes: a well-answered question (one review round), a weak one (a revision round) and a

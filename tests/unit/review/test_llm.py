@@ -65,6 +65,9 @@ def make(url, root, **kwargs):
     kwargs.setdefault("policy", POLICY)
     kwargs.setdefault("sleep", lambda _s: None)
     kwargs.setdefault("model", MODEL)
+    kwargs.setdefault("offline", False)
+    kwargs.setdefault("api_key_env", "OPENAI_API_KEY")
+    kwargs.setdefault("max_tokens", 1024)
     return ChatClient(base_url=url, ledger=Ledger(root), **kwargs)
 
 

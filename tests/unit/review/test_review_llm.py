@@ -137,7 +137,9 @@ def section(url, **changes):
 
 def tribunal_with_llm(llm, ledger_dir, ev=None, s=None, log=None):
     ev = ev or evidence()
-    client = llm_client(llm, str(ledger_dir), log or (lambda _msg: None))
+    config = default_config(review={"llm": llm})
+    config["ledger"] = str(ledger_dir)
+    client = llm_client(config, log or (lambda _msg: None))
     outcome = run_tribunal(ev, s or review_settings(), llm_reviewer(client, ev, llm["weight"]))
     return outcome, client
 

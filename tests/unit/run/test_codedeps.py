@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sovereign.gate2.bundle import code_members
+from sovereign.gate2.members import code_members
 from sovereign.run.codedeps import code_digest, script_code
 from support.paths import REPO
 
@@ -21,7 +21,11 @@ TREE = {
     "src/sovereign/text/__init__.py": "",
     "src/sovereign/text/fold.py": "def fold(s): return s.lower()\n",
     "src/sovereign/stage/__init__.py": "",
-    "src/sovereign/stage/run.py": "from ..text.fold import fold\nfrom .deep import depth\n",
+    "src/sovereign/stage/run.py": (
+        "from ..text.fold import fold\nfrom .deep import depth\n\n\n"
+        "def later():\n    from ..lazy import LAZY  # imported when called\n\n    return LAZY\n"
+    ),
+    "src/sovereign/lazy.py": "LAZY = 1\n",
     "src/sovereign/stage/deep/__init__.py": "from .. import helper  # noqa\n",
     "src/sovereign/stage/deep/depth.py": "from ...errors import Oops\nDEPTH = 2\n",
     "src/sovereign/stage/helper.py": "X = 1\n",
@@ -50,6 +54,7 @@ def test_script_code_follows_relative_imports_through_packages(tmp_path):
     assert _code(root) == [
         "sovereign/__init__.py",
         "sovereign/errors.py",
+        "sovereign/lazy.py",
         "sovereign/stage/__init__.py",
         "sovereign/stage/deep/__init__.py",
         "sovereign/stage/deep/depth.py",
@@ -86,6 +91,21 @@ def test_same_file_name_in_two_packages_is_told_apart(tmp_path):
     (root / "sovereign/b/stage.py").write_text("X = 1\n")
     a, b = root / "sovereign/a/stage.py", root / "sovereign/b/stage.py"
     assert code_digest([str(a)], root) != code_digest([str(b)], root)
+
+
+@pytest.mark.parametrize(
+    ("script", "module"),
+    [
+        ("review", "claims/relevance.py"),  # imported inside Settings.from_params
+        ("claims", "encoders/minilm.py"),  # imported inside encoders.local.encoder
+        ("embed", "embed/nim.py"),  # imported only for the remote backend
+        ("search", "search/arxiv_api.py"),
+        ("report", "search/queries.py"),  # the record's query plan
+    ],
+)
+def test_a_stage_digest_covers_its_lazy_and_cross_package_imports(script, module):
+    files = script_code(REPO / "scripts" / f"{script}.py", REPO / "src/sovereign")
+    assert str(REPO / "src/sovereign" / module) in files
 
 
 def _runtime_modules(script: Path) -> set[str]:

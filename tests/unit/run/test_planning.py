@@ -27,8 +27,27 @@ def test_per_job_functions_keep_their_parameters():
     assert list(get_function_params(marked)) == list(inspect.signature(get_question).parameters)
 
 
+RULES: dict[str, SimpleNamespace] = {}
+
+
 def _job(rule: str, script: str):
-    return SimpleNamespace(rule=SimpleNamespace(name=rule, script=script))
+    return SimpleNamespace(rule=RULES.setdefault(rule, SimpleNamespace(name=rule, script=script)))
+
+
+def test_nothing_is_hooked_into_another_snakemake(monkeypatch):
+    import snakemake
+
+    original = ScriptProcessor.process_job
+    monkeypatch.setattr(snakemake, "__version__", "9.99.0")
+    assert check_scripts_once_per_rule() is False
+    assert ScriptProcessor.process_job is original
+
+    def question(wildcards):
+        return wildcards
+
+    assert per_job(question) is question
+    assert not hasattr(question, "_overwrite_params")
+    assert list(get_function_params(question)) == ["wildcards"]
 
 
 def test_a_fixed_script_is_checked_once_per_rule_a_templated_one_per_job(monkeypatch):
