@@ -15,7 +15,7 @@ from typing import Any
 # A question id names the folder results/<question_id>/: letters, digits, _ and -, at most 64
 # characters, not starting with - (which command-line tools would read as an option).
 QUESTION_ID_PATTERN = "[A-Za-z0-9_][A-Za-z0-9_-]{0,63}"
-QUESTION_ID = re.compile(f"^{QUESTION_ID_PATTERN}$")
+QUESTION_ID = re.compile(QUESTION_ID_PATTERN)  # matched whole (fullmatch)
 QUESTION_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 MAX_QUESTION_ID_CHARS = 64
 QUESTION_ID_RULE = "letters, digits, _ and - (the id names the folder results/<question_id>/)"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sovereign.run.codedeps import imports
 from support.paths import REPO
 
 PACKAGE = REPO / "src" / "sovereign"
@@ -44,28 +45,11 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-def _imports(name: str, path: Path) -> set[str]:
-    """The sovereign modules one module imports (a name imported from a package counts as that
-    package's module when it is one)."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            if target.split(".")[0] != "sovereign":
-                continue
-            subs = [f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in MODULES]
-            found.update(subs or [target])
-        elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.split(".")[0] == "sovereign")
-    return found
-
-
-GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
+# What each module imports, read by the same code that computes the stages' rerun digests
+GRAPH = {
+    name: {target for target in imports(path, PACKAGE.parent) if target in MODULES}
+    for name, path in MODULES.items()
+}
 
 
 def test_the_graph_is_the_librarys():

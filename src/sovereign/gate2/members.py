@@ -3,15 +3,17 @@
 Everything the re-run needs from the checkout and nothing else: the Snakefile, rules and scripts,
 the library (every subpackage), its models, the config schemas, envs, the default profile and the
 pinned requirements; no caches, no hidden files, no editor backups, no file behind a link, so a
-bundle is the same from any checkout of the same commit. Stdlib only: the Snakefile's top level
-reads the digest (the `gate2_bundle` rule's code param) without importing the bundle's machinery.
+bundle is the same from any checkout of the same commit. Light (stdlib and the code digest): the
+Snakefile's top level reads the digest (the `gate2_bundle` rule's code param) without importing the
+bundle's machinery.
 """
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 from pathlib import Path
+
+from ..run.codedeps import code_digest as files_digest
 
 CODE_GLOBS = (
     "Snakefile",
@@ -58,8 +60,5 @@ def code_members(workflow_dir: Path) -> dict[str, bytes]:
 def code_digest(workflow_dir: Path) -> str:
     """sha256 over every member's name and bytes: a bundle is rebuilt when any file it would
     carry changes (an edit to a rule, a module the bundle script never imports, a model)."""
-    digest = hashlib.sha256()
-    for name, data in code_members(Path(workflow_dir)).items():
-        digest.update(f"{name}\0{len(data)}\0".encode())
-        digest.update(data)
-    return digest.hexdigest()
+    root = Path(workflow_dir)
+    return files_digest([str(p) for p in code_files(root)], root)

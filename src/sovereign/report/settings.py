@@ -31,7 +31,7 @@ def rerun_params(config: dict[str, Any]) -> dict[str, Any]:
                     "max_results": search["max_results"],
                 },
                 "review": {
-                    "weights": dict(sorted(review["weights"].items())),
+                    "weights": review["weights"],
                     "revise_below": review["revise_below"],
                 },
             },

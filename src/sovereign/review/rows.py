@@ -79,8 +79,12 @@ class Summary:
     reasons: list[str]
     final_round: int
     final_score: float
-    reviewers: list[str]
     reviewer: dict[int, dict[str, str]]  # round -> role -> who scored it ("rules", "rules+llm:...")
+
+    @property
+    def reviewers(self) -> list[str]:
+        """Every reviewer that scored a role, in any round."""
+        return sorted({who for roles in self.reviewer.values() for who in roles.values()})
 
     @property
     def fatal(self) -> list[dict[str, Any]]:
@@ -133,7 +137,6 @@ def _summary(rows: list[dict[str, Any]]) -> Summary:
             reviewer.setdefault(rnd, {})[row["role"]] = row["reviewer"]
         else:
             findings[rnd].append(row)
-    reviewers = sorted({r["reviewer"] for r in rows if r["role"] != TRIBUNAL})
     return Summary(
         scores,
         findings,
@@ -144,6 +147,5 @@ def _summary(rows: list[dict[str, Any]]) -> Summary:
         reasons,
         final_round,
         final_score,
-        reviewers,
         reviewer,
     )

@@ -38,10 +38,12 @@ def _file(root: Path, module: str) -> Path | None:
     return None
 
 
-def _imports(path: Path, root: Path | None) -> frozenset[str]:
-    """Dotted names of the package's modules one file imports (absolute or relative); `root` is
-    None for a file outside the package (a script), whose imports are all absolute. Read once per
-    version of the file (a long-lived process sees an edit)."""
+def imports(path: Path, root: Path | None) -> frozenset[str]:
+    """Dotted names one file imports from the package, absolute or relative, at any depth (a
+    function's lazy import too): each module, and `module.name` for every name taken from it
+    (the module itself when that name is one). `root` is the directory holding the package, or
+    None for a file outside it (a script), whose imports are all absolute. Read once per version
+    of the file (a long-lived process sees an edit)."""
     stat = path.stat()
     return _parsed_imports(path, root, stat.st_mtime_ns, stat.st_size)
 
@@ -84,14 +86,14 @@ def script_code(script: str | Path, package_dir: str | Path) -> list[str]:
     the package's own directory, e.g. src/sovereign)."""
     root = Path(package_dir).parent
     seen: set[Path] = set()
-    todo = sorted(_imports(Path(script), None))
+    todo = sorted(imports(Path(script), None))
     while todo:
         for module in _with_parents(todo.pop()):
             path = _file(root, module)
             if path is None or path in seen:
                 continue
             seen.add(path)
-            todo.extend(sorted(_imports(path, root)))
+            todo.extend(sorted(imports(path, root)))
     return sorted(str(f) for f in seen)
 
 

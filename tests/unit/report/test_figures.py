@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,7 +15,7 @@ import pytest
 from sovereign.report.dotplot import confidence_plot
 from sovereign.report.figures import funnel, tribunal_chart
 from sovereign.report.histogram import score_histogram
-from support.paths import REPO
+from support.processes import stdout_under_hash_seeds
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -469,18 +466,9 @@ def test_prefix_gives_unique_ids_for_aria():
 def test_output_is_byte_identical_across_hash_seeds():
     here = _samples()
     assert here == _samples()
-    paths = [str(REPO / "src"), str(REPO / "tests"), str(Path(__file__).parent)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     code = (
         "import sys, json, test_figures; "
         "sys.stdout.write(json.dumps(test_figures._samples(), sort_keys=True))"
     )
-    for seed in ("0", "4242"):
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**env, "PYTHONHASHSEED": seed},
-            capture_output=True,
-            check=True,
-            cwd=REPO,
-        )
-        assert json.loads(done.stdout) == here, seed
+    for seed, out in stdout_under_hash_seeds(code, Path(__file__).parent).items():
+        assert json.loads(out) == here, seed

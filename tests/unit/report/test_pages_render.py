@@ -13,10 +13,7 @@ import dataclasses
 import hashlib
 import html
 import json
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -44,6 +41,7 @@ from sovereign.search.queries import expand
 from sovereign.versions import package_versions
 from support.browser import open_page, requires_chromium
 from support.paths import REPO
+from support.processes import stdout_under_hash_seeds
 from support.settings import default_config, review_settings
 
 QUESTION = "Does expert pruning of mixture-of-experts LLMs reduce memory while preserving accuracy?"
@@ -348,21 +346,12 @@ def test_question_and_rows_are_escaped(pages):
 def test_same_bytes_twice_and_across_hash_seeds(pages):
     assert samples() == pages
     here = {k: hashlib.sha256(v.encode()).hexdigest() for k, v in pages.items()}
-    paths = [str(REPO / "src"), str(REPO / "tests"), str(Path(__file__).parent)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     code = (
         "import sys, json, hashlib, test_pages_render as t; sys.stdout.write(json.dumps("
         "{k: hashlib.sha256(v.encode()).hexdigest() for k, v in t.samples().items()}))"
     )
-    for seed in ("0", "4242"):
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**env, "PYTHONHASHSEED": seed},
-            capture_output=True,
-            check=True,
-            cwd=REPO,
-        )
-        assert json.loads(done.stdout) == here, seed
+    for seed, out in stdout_under_hash_seeds(code, Path(__file__).parent).items():
+        assert json.loads(out) == here, seed
 
 
 # --- contents -----------------------------------------------------------------------------------
