@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import InputFileError
 from .records import from_json
-from .snapshot_files import snapshot_files
+from .snapshot_files import SnapshotFile, snapshot_files
 
 
 def parse_line(raw: bytes, where: str) -> dict[str, Any] | None:
@@ -86,11 +86,10 @@ def iter_records(files: Iterable[Path], base: Path) -> Iterator[tuple[dict[str, 
     """(paper, "file:line") for every record with an arXiv id; bad JSON is an error naming it."""
     for file in files:
         name = ref_name(file, base)
-        with open(file, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                paper = parse_line(raw, f"{file}:{number}")
-                if paper is not None:
-                    yield paper, f"{name}:{number}"
+        for number, raw in enumerate(SnapshotFile(file).lines(), start=1):
+            paper = parse_line(raw, f"{file}:{number}")
+            if paper is not None:
+                yield paper, f"{name}:{number}"
 
 
 def paper_version(paper: dict[str, Any]) -> int:

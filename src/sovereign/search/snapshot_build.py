@@ -110,9 +110,8 @@ def _build(
     ids: list[str] = []
     versions, dates, lengths, text_ends, paper_ends, firsts = [], [], [], [], [], []
     vocab_sizes = []
-    consumed = 0
     with open(work / "text.bin", "wb") as texts, open(work / "papers.bin", "wb") as papers:
-        for number, chunk in enumerate(tokenized(reader, workers)):
+        for number, (chunk, consumed) in enumerate(tokenized(reader, workers)):
             firsts.append(len(ids))
             ids.extend(chunk.ids)
             versions.append(chunk.versions)
@@ -127,7 +126,6 @@ def _build(
             )
             np.savez(spill / f"{number}.npz", indptr=chunk.indptr, rows=chunk.rows, tf=chunk.counts)
             vocab_sizes.append(len(chunk.vocabulary))
-            consumed += chunk.raw_bytes
             show(consumed, len(ids))
     records = len(ids)
     if not records:

@@ -7,7 +7,6 @@ that no phrase can match across; dates are YYYYMMDD numbers (0 = unknown).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import os
@@ -23,7 +22,7 @@ from ..errors import InputFileError
 from ..text.normalize import search_words
 from .records import paper_date
 from .snapshot import paper_version, parse_line, ref_name, snapshot_base
-from .snapshot_files import snapshot_files
+from .snapshot_files import SnapshotFile, snapshot_files
 
 FIELD_BREAK = "|"  # between title, title and abstract: no phrase can match across it
 
@@ -45,7 +44,6 @@ def _date_number(paper: dict[str, Any]) -> int:
 class Chunk:
     """One chunk of records, tokenized: per-record facts and the chunk's term counts."""
 
-    raw_bytes: int
     ids: list[str]
     versions: np.ndarray
     dates: np.ndarray
@@ -64,7 +62,6 @@ def tokenize_chunk(lines: list[tuple[bytes, str, str]]) -> Chunk | InputFileErro
     """(raw line, "path:line" for errors, "name:line" ref) -> a Chunk; a bad line is returned as
     its error, so the pool hands it back whole and the build stops on it."""
     ids, versions, dates, texts, papers = [], [], [], [], []
-    raw_bytes = sum(len(raw) for raw, _where, _ref in lines)
     for raw, where, ref in lines:
         try:
             paper = parse_line(raw, where)
@@ -93,7 +90,6 @@ def tokenize_chunk(lines: list[tuple[bytes, str, str]]) -> Chunk | InputFileErro
         vocabulary, lengths = [], np.zeros(0, np.int64)
         indptr, rows, tf = np.zeros(1), np.zeros(0), np.zeros(0)
     return Chunk(
-        raw_bytes=raw_bytes,
         ids=ids,
         versions=np.asarray(versions, dtype=np.int64),
         dates=np.asarray(dates, dtype=np.int32),
@@ -110,7 +106,7 @@ def tokenize_chunk(lines: list[tuple[bytes, str, str]]) -> Chunk | InputFileErro
 
 
 class Reader:
-    """Snapshot lines in batches, hashing each file and counting bytes as it goes."""
+    """Snapshot lines in batches, hashing each file and counting its bytes on disk as it goes."""
 
     def __init__(self, snapshot: str | os.PathLike[str], batch: int):
         self.files = snapshot_files(snapshot)
@@ -119,43 +115,45 @@ class Reader:
         self.total_bytes = sum(f.stat().st_size for f in self.files)
         self.described: list[dict[str, Any]] = []
 
-    def batches(self) -> Iterator[list[tuple[bytes, str, str]]]:
-        """Batches of (raw line, "path:line", "name:line"); the build reports progress by the
-        chunks it has taken back (Chunk.raw_bytes), as workers may run ahead of it."""
+    def batches(self) -> Iterator[tuple[list[tuple[bytes, str, str]], int]]:
+        """Batches of (raw line, "path:line", "name:line"), each with the bytes on disk read by
+        then: the build reports progress by the chunks it has taken back, as workers may run
+        ahead of it, and a compressed file's lines are more bytes than the file."""
         lines: list[tuple[bytes, str, str]] = []
+        done = 0
         for file in self.files:
             name = ref_name(file, self.base)
-            digest = hashlib.sha256()
-            size = 0
-            with open(file, "rb") as handle:
-                for number, raw in enumerate(handle, start=1):
-                    digest.update(raw)
-                    size += len(raw)
-                    lines.append((raw, f"{file}:{number}", f"{name}:{number}"))
-                    if len(lines) >= self.batch:
-                        yield lines
-                        lines = []
-            self.described.append({"name": name, "bytes": size, "sha256": digest.hexdigest()})
+            source = SnapshotFile(file)
+            for number, raw in enumerate(source.lines(), start=1):
+                lines.append((raw, f"{file}:{number}", f"{name}:{number}"))
+                if len(lines) >= self.batch:
+                    yield lines, done + source.size
+                    lines = []
+            done += source.size
+            self.described.append({"name": name, "bytes": source.size, "sha256": source.sha256})
         if lines:
-            yield lines
+            yield lines, done
 
 
-def tokenized(reader: Reader, workers: int) -> Iterator[Chunk]:
-    """Chunks in snapshot order; with workers, at most two batches each in flight (bounded)."""
+def tokenized(reader: Reader, workers: int) -> Iterator[tuple[Chunk, int]]:
+    """(chunk, bytes read by then), in snapshot order; with workers, at most two batches each in
+    flight (bounded)."""
     if workers <= 1:
-        for lines in reader.batches():
-            yield _checked(tokenize_chunk(lines))
+        for lines, done in reader.batches():
+            yield _checked(tokenize_chunk(lines)), done
         return
     context = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             pending: list[Any] = []
-            for lines in reader.batches():
-                pending.append(pool.submit(tokenize_chunk, lines))
+            for lines, done in reader.batches():
+                pending.append((pool.submit(tokenize_chunk, lines), done))
                 while len(pending) >= 2 * workers:
-                    yield _checked(pending.pop(0).result())
+                    future, read = pending.pop(0)
+                    yield _checked(future.result()), read
             while pending:
-                yield _checked(pending.pop(0).result())
+                future, read = pending.pop(0)
+                yield _checked(future.result()), read
     except BrokenProcessPool:
         # A worker was killed (out of memory, most often): say so rather than wait forever.
         raise InputFileError(
