@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test lint clean corpus
 
 setup: $(STAMP)
 
@@ -37,5 +37,10 @@ lint: setup
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Rebuild the embedded default corpus from the evaluation data beside this repository
+# (resources/corpus/SOURCE.md says what it holds).
+corpus: setup
+	$(BIN)/sovereign corpus ../shared/data/arxiv_cs_daily --out resources/corpus/arxiv-cs-daily.jsonl.xz
+
 clean:
-	rm -rf $(VENV) .snakemake results logs indexes cache answer-bench .results.sovereign-run.lock
+	rm -rf $(VENV) .snakemake results logs indexes cache answer-bench .results.sovereign-run.lock .sovereign
