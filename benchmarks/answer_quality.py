@@ -61,6 +61,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
+from sovereign.config import questions  # noqa: E402
 from sovereign.config.checks import default_config  # noqa: E402
 from sovereign.encoders.minilm import MODEL_ID as MINILM_ID  # noqa: E402
 from sovereign.search.records import paper_date  # noqa: E402
@@ -172,17 +173,8 @@ def gold_from(entries: list[dict[str, Any]], ids: dict[str, str]) -> dict[str, d
     return dict(sorted(gold.items()))
 
 
-def _cell(value: str) -> str:
-    """A TSV field as the sheet reader wants it (quoted when it holds a tab, newline or quote)."""
-    if any(c in value for c in "\t\n\r") or value.startswith('"'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
-
-
 def sheet_text(rows: list[tuple[str, str]]) -> str:
-    lines = ["question_id\tquestion\tas_of"]
-    lines += [f"{qid}\t{_cell(question)}\t{AS_OF}" for qid, question in rows]
-    return "\n".join(lines) + "\n"
+    return questions.sheet_text([(qid, question, AS_OF) for qid, question in rows])
 
 
 def _dump_json(obj: Any) -> str:

@@ -104,6 +104,20 @@ def read_questions(path: str | os.PathLike[str], schema: dict[str, Any]) -> list
     return sorted(questions, key=lambda q: q.question_id)
 
 
+def sheet_text(rows: list[tuple[str, str, str]]) -> str:
+    """A question sheet of (question_id, question, as_of) rows, as read_questions reads it."""
+    lines = ["question_id\tquestion\tas_of"]
+    lines += ["\t".join(_cell(value) for value in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: str) -> str:
+    """A TSV field as the sheet reader wants it (quoted when it holds a tab, newline or quote)."""
+    if any(c in value for c in "\t\n\r") or value.startswith('"'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
 def _sheet_text(path: str | os.PathLike[str]) -> str:
     """The sheet's text; a file that is not UTF-8 text is named with the line at fault."""
     where = str(path)

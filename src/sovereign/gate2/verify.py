@@ -285,9 +285,11 @@ def verify(
         shutil.rmtree(root, ignore_errors=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sovereign.reproduce", description=__doc__)
-    parser.add_argument("bundle", type=Path)
+def main(argv: list[str] | None = None, prog: str = "python -m sovereign.reproduce") -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("bundle", type=Path, help="the bundle (bundle.tar.gz) to verify")
     parser.add_argument("--verdict", type=Path, help="write the verdict here (JSON)")
     parser.add_argument("--correction", type=Path, help="append it to this correction file")
     parser.add_argument("--cores", type=int, default=2)

@@ -1,0 +1,151 @@
+"""The `sovereign` command's own logic: ids for asked questions, options split between the verb
+and Snakemake, where results go, and the help. (tests/workflow/test_fresh_clone.py runs it.)"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sovereign import cli
+from sovereign.contracts import is_question_id
+from support.paths import REPO
+
+
+def test_the_console_script_lists_every_verb():
+    script = Path(sys.executable).parent / "sovereign"
+    assert script.is_file(), "install the package (make setup) to get the `sovereign` command"
+    out = subprocess.run([script, "--help"], capture_output=True, text=True, check=True).stdout
+    for verb in ("ask", "run", "index", "verify", "corpus"):
+        assert f"\n  {verb} " in out
+    declared = (REPO / "pyproject.toml").read_text()
+    assert 'sovereign = "sovereign.cli:main"' in declared
+    # `python -m sovereign` is the same command
+    module = subprocess.run(
+        [sys.executable, "-m", "sovereign", "--help"], capture_output=True, text=True, check=True
+    )
+    assert module.stdout == out
+
+
+@pytest.mark.parametrize("verb", ["ask", "run", "index", "verify", "corpus"])
+def test_each_verb_has_its_help(verb, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main([verb, "--help"])
+    assert done.value.code == 0
+    assert f"sovereign {verb}" in capsys.readouterr().out
+
+
+def test_an_unknown_verb_names_the_known_ones(capsys):
+    assert cli.main(["answer", "x"]) == 2
+    assert "use one of: ask, run, index, verify, corpus" in capsys.readouterr().out
+
+
+def test_question_ids_are_readable_stable_and_valid():
+    question = "How do auxiliary load balancing losses affect expert utilization in MoE routing?"
+    qid = cli.question_id(question)
+    assert qid.startswith("auxiliary-load-balancing-losses-affect-") and is_question_id(qid)
+    assert len(qid.rsplit("-", 1)[0]) <= 40  # whole words only
+    assert cli.question_id("  " + question.replace(" ", "  ")) == qid  # spacing is not the text
+    assert cli.question_id(question + " And why?") != qid
+    for odd in ("???", "Ünïcödé façade — résumé", "x" * 300, "-leading dash"):
+        assert is_question_id(cli.question_id(odd)), odd
+
+
+def test_own_options_and_snakemake_options_are_split_in_order():
+    parser = cli._parser("ask", '"QUESTION"', "")
+    parser.add_argument("--as-of")
+    value, own, rest = cli._split(
+        parser, ["Q?", "-c", "4", "--as-of", "2026-01-02", "--config", "a=1", "b=2"], "QUESTION"
+    )
+    assert (value, own.as_of, rest) == ("Q?", "2026-01-02", ["-c", "4", "--config", "a=1", "b=2"])
+    # with no sheet first, `-c 4` stays Snakemake's (the 4 is not taken for a sheet)
+    assert cli._split(cli._parser("run", "[SHEET]", ""), ["-c", "4"], "SHEET")[0::2] == (
+        None,
+        ["-c", "4"],
+    )
+
+
+def test_the_question_sheet_joins_the_users_own_config_items():
+    # Snakemake keeps only the last --config option: one option must carry both
+    assert cli._with_config(["-c", "2"], "questions=q.tsv") == [
+        "-c",
+        "2",
+        "--config",
+        "questions=q.tsv",
+    ]
+    assert cli._with_config(["--config", "a=1", "-n"], "questions=q.tsv") == [
+        "--config",
+        "questions=q.tsv",
+        "a=1",
+        "-n",
+    ]
+
+
+def test_results_are_found_where_config_files_and_items_put_them(tmp_path, monkeypatch):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(
+        yaml.safe_dump({"results": "results", "search": {"backend": "snapshot"}})
+    )
+    overlay = tmp_path / "mine.yaml"
+    overlay.write_text(yaml.safe_dump({"results": "elsewhere"}))
+    monkeypatch.chdir(tmp_path)
+    assert cli.merged_config(tmp_path, [])["results"] == "results"
+    args = cli._absolute_configfiles(["--configfile", "mine.yaml", "-c", "1"])
+    assert args == ["--configfile", str(overlay), "-c", "1"]
+    assert cli.merged_config(tmp_path, args)["results"] == "elsewhere"
+    merged = cli.merged_config(
+        tmp_path, [*args, "--config", "results=there", "search={backend: arxiv}"]
+    )
+    assert merged["results"] == "there" and merged["search"] == {"backend": "arxiv"}
+
+
+def test_index_needs_a_snapshot_backend(tmp_path, monkeypatch, capsys):
+    for name in ("Snakefile", "rules/common.smk"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(
+        yaml.safe_dump({"search": {"backend": "arxiv"}})
+    )
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["index"]) == 2
+    err = capsys.readouterr().err
+    assert "search.backend: is 'arxiv': only a snapshot has an index" in err and "fix:" in err
+
+
+def test_outside_a_workflow_directory_the_checkout_is_used(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.workflow_root() == REPO  # this package is installed from the checkout
+
+
+def test_verify_says_what_is_wrong_with_a_missing_bundle(tmp_path, capsys):
+    assert cli.main(["verify", str(tmp_path / "nothing.tar.gz")]) == 2
+    assert "nothing.tar.gz" in capsys.readouterr().err
+
+
+def test_corpus_prints_what_it_wrote(tmp_path, capsys):
+    snapshot = tmp_path / "s.jsonl"
+    snapshot.write_text(json.dumps({"id": "2501.00001", "title": "T", "abstract": "A"}) + "\n")
+    assert cli.main(["corpus", str(snapshot), "--out", str(tmp_path / "c.jsonl.xz")]) == 0
+    assert json.loads(capsys.readouterr().out)["records"] == 1
+
+
+def test_the_verdict_is_printed_with_its_reasons_and_files(tmp_path):
+    record = {
+        "question_id": "q",
+        "quality_tier": {"tier": "Reviewed synthesis"},
+        "review": {
+            "verdict": "REJECT",
+            "score": 1.0,
+            "max_score": 10.0,
+            "policy": "ESCALATE_TO_OWNER",
+            "reasons": ["final score 1.0/10 gives REJECT", "fatal (no_sources): none"],
+        },
+    }
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    lines = cli.verdict_lines(tmp_path).splitlines()
+    assert lines[0] == "q: REJECT, score 1/10 (policy ESCALATE_TO_OWNER; Reviewed synthesis)"
+    assert lines[2] == "  fatal (no_sources): none"
+    assert lines[-1] == f"  record: {tmp_path.resolve() / 'record.html'}"
