@@ -1,4 +1,4 @@
-"""Benchmark: the shipped question sheet (four seed questions, one control) end to end.
+"""Benchmark: the shipped question sheet (four seed questions, two controls) end to end.
 
 Runs on the snapshot backend in a fresh directory.
 
@@ -32,7 +32,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--snapshot", default=str(REPO.parent / "shared/data/arxiv_cs_daily"))
+    parser.add_argument(
+        "--snapshot", default=str(REPO / "resources/corpus/arxiv-cs-daily.jsonl.xz")
+    )
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--questions", default=str(REPO / "config/questions.tsv"))
     parser.add_argument("--threshold", type=float, default=None)

@@ -7,7 +7,7 @@ arrive in and of which other papers the search happened to return):
   abstract, word unigrams and bigrams, English stop words removed, IDF fitted on the pair
   {question, paper} (scikit-learn's smooth IDF, L2 norm); `tfidf_pass` at `filter.threshold`
   (0.15). (Fitted on all of a question's hits instead, IDF flattens and even clearly relevant
-  papers score below 0.15; README "Filter" has the measurements.)
+  papers score below 0.15; docs/method.md "Filter" has the measurements.)
 - `semantic_score`: the cosine of the question (query) and the title + abstract (passage) in the
   pretrained sentence encoder (sovereign.encoders.local.encoder), which sees an answer in other
   words where bigrams do not; `semantic_pass` at the threshold fitted on the answer-quality

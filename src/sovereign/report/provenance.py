@@ -17,7 +17,7 @@ CORRECTION_CONTRACT = "correction-record-v1"
 PROVENANCE_CONTRACT = "source-provenance-v1"
 GATE = "Gate 2 — Verification (formal proof or sandbox reproduction)"
 QUALITY_GUIDE = (
-    "How to read scores, claims, manifests, and evidence links: sovereign README, sections "
+    "How to read scores, claims, manifests, and evidence links: sovereign docs/method.md, sections "
     "Review and Report and public record"
 )
 

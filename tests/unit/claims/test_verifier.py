@@ -65,7 +65,7 @@ def test_probabilities_are_distributions_and_respond_to_conflict():
     assert p.shape == (3, 3) and np.allclose(p.sum(axis=1), 1.0)
     neutral = LABELS.index("NEUTRAL")
     # Related evidence is judged (SUPPORT or CONTRADICT); an unrelated sentence is NEUTRAL.
-    # (Which of the two a near-copy gets is the verifier's weak side: README, Claims.)
+    # (Which of the two a near-copy gets is the verifier's weak side: docs/method.md, Claims.)
     assert p[0].argmax() != neutral and p[1].argmax() != neutral
     assert p[2].argmax() == neutral
 

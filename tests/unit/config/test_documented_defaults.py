@@ -1,6 +1,6 @@
-"""Defaults are stated once, in config/schemas/config.schema.yaml; the README's key table quotes
-them, and this test holds every quoted default to the schema (and the fitted semantic threshold
-to models/filter.json), so the two cannot drift apart."""
+"""Defaults are stated once, in config/schemas/config.schema.yaml; the key table of
+docs/configuration.md quotes them, and this test holds every quoted default to the schema (and the
+fitted semantic threshold to models/filter.json), so the two cannot drift apart."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ CODE = re.compile(r"`([^`]*)`")
 
 
 def _rows() -> list[tuple[str, str]]:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
     table = text[text.index("| key | default | meaning |") :].split("\n\n", 1)[0]
     rows = []
     for line in table.splitlines()[2:]:
@@ -40,7 +40,7 @@ def _value(config: dict, path: list[str]):
 
 
 def _quoted(cell: str):
-    """The default as the README writes it, parsed as YAML (`—` is no default)."""
+    """The default as docs/configuration.md writes it, parsed as YAML (`—` is no default)."""
     if cell.startswith("—"):
         return None
     return [yaml.safe_load(code) for code in CODE.findall(cell)]
