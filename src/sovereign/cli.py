@@ -31,6 +31,7 @@ from . import __version__
 from .config.files import load_yaml
 from .config.questions import sheet_text
 from .errors import SovereignError
+from .search.snapshot_files import index_dir
 from .text.stopwords import ENGLISH
 
 ASKED = Path(".sovereign") / "asked"  # the one-question sheets `ask` writes (workflow-relative)
@@ -105,7 +106,7 @@ def ask(argv: list[str]) -> int:
     targets = [str(Path(config["results"]) / qid / name) for name in _RECORD_FILES]
     print(f"sovereign: asking {qid} (as of {as_of}): {question}", file=sys.stderr)
     rc = snakemake(root, [*targets, *_with_config(forwarded, f"questions={sheet}")])
-    if rc != 0 or "--dry-run" in forwarded or "-n" in forwarded:
+    if rc != 0 or _dry(forwarded):
         return rc
     print(verdict_lines(results))
     return 0
@@ -124,10 +125,36 @@ def run(argv: list[str]) -> int:
         "`snakemake`; `sovereign run SHEET` is `snakemake --config questions=SHEET`.",
     )
     sheet, _own, forwarded = _split(parser, argv, "SHEET")
+    if sheet is not None and not (Path(sheet).is_file() or sheet.endswith(".tsv")):
+        sheet, forwarded = None, [sheet, *forwarded]  # a Snakemake target, e.g. `gate2`
     forwarded = _absolute_configfiles(forwarded)
     if sheet is not None:
         forwarded = _with_config(forwarded, f"questions={Path(sheet).resolve()}")
-    return snakemake(workflow_root(), forwarded)
+    root = workflow_root()
+    rc = snakemake(root, forwarded)
+    if rc != 0 or _dry(forwarded):
+        return rc
+    config = merged_config(root, forwarded)
+    print(sheet_summary(root / config["results"], root / config["questions"]))
+    return 0
+
+
+def sheet_summary(results: Path, sheet: Path) -> str:
+    """One line per question of the sheet (its verdict and score), and the index page."""
+    from .config.checks import load_schema
+    from .config.questions import read_questions
+
+    lines = []
+    for question in read_questions(sheet, load_schema("questions")):
+        if (results / question.question_id / "record.json").is_file():
+            lines.append(verdict_lines(results / question.question_id).splitlines()[0])
+    if (results / "index.html").is_file():
+        lines.append(f"index: {(results / 'index.html').resolve()}")
+    return "\n".join(lines)
+
+
+def _dry(forwarded: list[str]) -> bool:
+    return any(arg in ("-n", "--dry-run", "--dryrun") for arg in forwarded)
 
 
 def index(argv: list[str]) -> int:
@@ -150,7 +177,11 @@ def index(argv: list[str]) -> int:
             "set search.backend to snapshot and search.snapshot to your snapshot file, e.g. "
             "sovereign index --config search='{backend: snapshot, snapshot: /data/arxiv.json}'",
         )
-    return snakemake(root, ["snapshot_index", *forwarded])
+    rc = snakemake(root, ["snapshot_index", *forwarded])
+    if rc == 0 and not _dry(forwarded):
+        where = index_dir(root / search["index"], search["snapshot"])
+        print(f"index of {search['snapshot']}: {where}")
+    return rc
 
 
 def snakemake(root: Path, args: list[str]) -> int:
@@ -209,21 +240,27 @@ def verdict_lines(results: Path) -> str:
 
 
 def merged_config(root: Path, forwarded: list[str]) -> dict[str, Any]:
-    """The configuration as Snakemake will see it, as far as `ask` needs to know where results
-    go: config/config.yaml, then each --configfile, then --config key=value items."""
+    """The configuration as Snakemake will see it, as far as the verbs need to know (where
+    results, the sheet and the index are): config/config.yaml, then each --configfile, then
+    --config key=value items, over the schema's defaults. (Snakemake checks it all again.)"""
+    import yaml
+
+    from .config.checks import default_config
+
     config = load_yaml(root / "config" / "config.yaml") or {}
     for path in _values(forwarded, _CONFIGFILE_FLAGS):
         config = _deep_merge(config, load_yaml(path) or {})
     for item in _values(forwarded, _CONFIG_FLAGS):
         key, _, value = item.partition("=")
-        import yaml
-
         try:
             parsed = yaml.safe_load(value)
         except yaml.YAMLError:
             parsed = value
         config = _deep_merge(config, {key: parsed})
-    return config
+    try:
+        return default_config(config)
+    except SovereignError:  # Snakemake says what is wrong, naming the file that set it
+        return {"results": "results", "questions": "config/questions.tsv", **config}
 
 
 def _deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:

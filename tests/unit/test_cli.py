@@ -98,17 +98,21 @@ def test_results_are_found_where_config_files_and_items_put_them(tmp_path, monke
     merged = cli.merged_config(
         tmp_path, [*args, "--config", "results=there", "search={backend: arxiv}"]
     )
-    assert merged["results"] == "there" and merged["search"] == {"backend": "arxiv"}
+    assert merged["results"] == "there" and merged["search"]["backend"] == "arxiv"
+    assert merged["search"]["index"] == "indexes"  # the schema's default
 
 
-def test_index_needs_a_snapshot_backend(tmp_path, monkeypatch, capsys):
+def _workflow(tmp_path, config):
     for name in ("Snakefile", "rules/common.smk"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "config.yaml").write_text(
-        yaml.safe_dump({"search": {"backend": "arxiv"}})
-    )
+    (tmp_path / "config").mkdir(exist_ok=True)
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    return tmp_path
+
+
+def test_index_needs_a_snapshot_backend(tmp_path, monkeypatch, capsys):
+    _workflow(tmp_path, {"search": {"backend": "arxiv"}})
     monkeypatch.chdir(tmp_path)
     assert cli.main(["index"]) == 2
     err = capsys.readouterr().err
@@ -149,3 +153,38 @@ def test_the_verdict_is_printed_with_its_reasons_and_files(tmp_path):
     assert lines[0] == "q: REJECT, score 1/10 (policy ESCALATE_TO_OWNER; Reviewed synthesis)"
     assert lines[2] == "  fatal (no_sources): none"
     assert lines[-1] == f"  record: {tmp_path.resolve() / 'record.html'}"
+
+
+def test_run_takes_a_sheet_first_or_passes_a_target_on(tmp_path, monkeypatch):
+    _workflow(tmp_path, {"results": "results", "questions": "config/questions.tsv"})
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    monkeypatch.setattr(cli, "snakemake", lambda root, args: calls.append(args) or 1)
+    (tmp_path / "mine.tsv").write_text("question_id\tquestion\tas_of\n")
+    assert cli.main(["run", "mine.tsv", "-c", "2"]) == 1
+    assert cli.main(["run", "gate2", "-c", "2"]) == 1
+    assert cli.main(["run", "-n"]) == 1
+    assert calls == [
+        ["-c", "2", "--config", f"questions={tmp_path / 'mine.tsv'}"],
+        ["gate2", "-c", "2"],
+        ["-n"],
+    ]
+
+
+def test_a_run_ends_with_each_questions_verdict_and_the_index(tmp_path):
+    sheet = tmp_path / "q.tsv"
+    sheet.write_text("question_id\tquestion\tas_of\na\tWhat is routing?\t2026-01-01\n")
+    (tmp_path / "results" / "a").mkdir(parents=True)
+    (tmp_path / "results" / "index.html").write_text("<html>")
+    record = {
+        "question_id": "a",
+        "quality_tier": {"tier": "Reviewed synthesis"},
+        "review": {"verdict": "PUBLISH", "score": 9.0, "max_score": 10.0, "policy": "PUBLISH"},
+    }
+    (tmp_path / "results" / "a" / "record.json").write_text(
+        json.dumps({**record, "review": {**record["review"], "reasons": []}})
+    )
+    assert cli.sheet_summary(tmp_path / "results", sheet).splitlines() == [
+        "a: PUBLISH, score 9/10 (policy PUBLISH; Reviewed synthesis)",
+        f"index: {tmp_path.resolve() / 'results' / 'index.html'}",
+    ]

@@ -112,3 +112,18 @@ def test_sovereign_ask_answers_one_question_and_says_where(clone, first_run):
     assert again.stdout == proc.stdout and "Nothing to be done" in again.stderr
     # asking leaves the sheet's pages alone
     assert outputs(clone)["index.html"] == first_run["index.html"]
+
+
+def test_sovereign_index_and_run_say_where_things_are(clone, first_run):
+    index = offline([str(clone / ".venv" / "bin" / "sovereign"), "index"], clone)
+    corpus, where = index.stdout.strip().split(": ")
+    assert corpus == "index of resources/corpus/arxiv-cs-daily.jsonl.xz"
+    assert Path(where).parent == clone.resolve() / "indexes"
+    assert (Path(where) / "index.json").is_file()
+    assert "Nothing to be done" in index.stderr  # built once, by the first run
+    run = offline([str(clone / ".venv" / "bin" / "sovereign"), "run"], clone)
+    lines = run.stdout.splitlines()
+    assert sorted(line.split(":")[0] for line in lines[:-1]) == sorted(
+        q for q, *_ in SHEET_QUESTIONS
+    )
+    assert lines[-1] == f"index: {clone.resolve() / 'results' / 'index.html'}"
