@@ -11,6 +11,7 @@ table takes about as long as its slowest few cases, not the sum of them.
 from __future__ import annotations
 
 import json
+import lzma
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -268,7 +269,8 @@ CASES = [
         "snapshot-directory-without-files",
         {CONFIG: config(search={**SEARCH, "snapshot": "snap"}), "snap/README.txt": "notes\n"},
         [],
-        "sovereign: snap: the snapshot directory holds no .jsonl, .json or .ndjson files\n"
+        "sovereign: snap: the snapshot directory holds no .jsonl, .json or .ndjson files (plain, "
+        "or compressed as .gz, .xz or .bz2)\n"
         "  fix: point search.snapshot at an arXiv metadata JSON-lines file or a directory of them",
     ),
     case(
@@ -306,6 +308,18 @@ CASES = [
         "to search\n"
         "  fix: point search.snapshot at arXiv metadata: JSON lines with an `id` field, such as "
         "the Kaggle arxiv-metadata-oai-snapshot.json",
+        run=True,
+    ),
+    case(
+        "snapshot-cut-off-xz",
+        {
+            CONFIG: config(search={**SEARCH, "snapshot": "snap.jsonl.xz"}),
+            "snap.jsonl.xz": lzma.compress(BAD_LINE.encode() * 200)[:80],
+        },
+        ["snapshot_index"],
+        "sovereign: snap.jsonl.xz: the xz stream is damaged or cut off (EOFError: Compressed "
+        "file ended before the end-of-stream marker was reached)\n"
+        "  fix: download or copy the file again (`xz -t FILE` checks it)",
         run=True,
     ),
     case(
