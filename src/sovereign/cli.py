@@ -30,7 +30,7 @@ from typing import Any
 from . import __version__
 from .config.files import load_yaml
 from .config.questions import sheet_text
-from .errors import SovereignError
+from .errors import ConfigError, SovereignError
 from .search.snapshot_files import index_dir
 from .text.stopwords import ENGLISH
 
@@ -99,6 +99,7 @@ def ask(argv: list[str]) -> int:
     qid = own.id or question_id(question)
     as_of = own.as_of or datetime.datetime.now(datetime.UTC).date().isoformat()
     sheet = root / ASKED / f"{qid}.tsv"
+    _check_question(qid, question, as_of, sheet)
     _write_if_changed(sheet, sheet_text([(qid, question, as_of)]))
     forwarded = _absolute_configfiles(forwarded)
     config = merged_config(root, forwarded)
@@ -113,6 +114,24 @@ def ask(argv: list[str]) -> int:
 
 
 _RECORD_FILES = ("report.md", "record.json", "record.html")
+_ASKED_BY = {"question": "the question", "as_of": "--as-of", "question_id": "--id"}
+
+
+def _check_question(qid: str, question: str, as_of: str, sheet: Path) -> None:
+    """The sheet's own checks, said of what the person typed (not of a file they never saw)."""
+    from .config.checks import load_schema
+    from .config.questions import read_questions
+
+    probe = sheet.with_name(f".{sheet.name}.check")
+    probe.parent.mkdir(parents=True, exist_ok=True)
+    probe.write_text(sheet_text([(qid, question, as_of)]), encoding="utf-8")
+    try:
+        read_questions(probe, load_schema("questions"))
+    except ConfigError as err:
+        column = err.where.rsplit("column ", 1)[-1]
+        raise ConfigError(_ASKED_BY.get(column, "the question"), err.problem, err.fix) from None
+    finally:
+        probe.unlink(missing_ok=True)
 
 
 def run(argv: list[str]) -> int:

@@ -188,3 +188,21 @@ def test_a_run_ends_with_each_questions_verdict_and_the_index(tmp_path):
         "a: PUBLISH, score 9/10 (policy PUBLISH; Reviewed synthesis)",
         f"index: {tmp_path.resolve() / 'results' / 'index.html'}",
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["   "], "sovereign: the question: "),
+        (["What is routing?", "--as-of", "2026-13-45"], "sovereign: --as-of: "),
+        (["What is routing?", "--id", "../up"], "sovereign: --id: "),
+    ],
+)
+def test_a_bad_question_is_said_of_what_was_typed(tmp_path, monkeypatch, capsys, args, said):
+    _workflow(tmp_path, {"results": "results"})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "snakemake", lambda root, args: pytest.fail("must not run"))
+    assert cli.main(["ask", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(said) and "\n  fix: " in err and ".tsv" not in err
+    assert not list((tmp_path / ".sovereign" / "asked").glob("*"))  # nothing left behind
