@@ -20,6 +20,7 @@ from sovereign.review import settings as review_settings
 from sovereign.search import settings as search_settings
 from sovereign.run.leftovers import gaps, remove_orphans
 from sovereign.run.planning import check_scripts_once_per_rule, per_job
+from sovereign.run.slurm_status import treat_cancelled_jobs_as_failed
 from sovereign.run.runlock import clear_stale_locks, hold_run, run_in_progress
 from sovereign.search.snapshot_files import INDEX_FILES, index_dir, snapshot_files
 
@@ -89,6 +90,9 @@ except SovereignError as err:
 RESULTS = config["results"]
 # Snakemake checks each job's script; once per rule is enough (sovereign.run.planning).
 check_scripts_once_per_rule()
+# On SLURM, a cancelled job fails (and is retried) instead of hanging the run.
+if workflow.is_main_process:
+    treat_cancelled_jobs_as_failed()
 
 # A run killed with SIGKILL leaves Snakemake's lock files behind; when no run is alive here they
 # are removed before Snakemake looks at them, so the rerun just starts (sovereign.run.runlock).

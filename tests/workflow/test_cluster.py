@@ -1,4 +1,6 @@
-"""The SLURM profile, run on a fake cluster (slow: about a minute).
+"""The SLURM profile, run on a fake cluster (slow: about a minute), for what a real cluster does not
+show quickly (tests/workflow/test_slurm.py runs it on a real SLURM): each job's peak memory
+measured against what the profile asks for, and planning with no SLURM installed.
 
 The fake cluster (tests/support/cluster/) is the cluster-generic executor with submit, status and
 cancel scripts that run each job on this machine in the background. The runs below take the real
@@ -19,12 +21,9 @@ from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from support.fake_arxiv import FakeArxiv
-from support.fixture_papers import PAPERS
 from support.paths import CS_DAILY, REPO, SHEET_QUESTIONS, requires_shared
 from support.workflow import fixture_snapshot, make_workdir, result_bytes, snakemake
 
@@ -124,37 +123,22 @@ def test_fake_cluster_run_is_byte_identical_to_a_local_run(tmp_path):
         assert job["peak_rss_mb"] + SECOND_SNAKEMAKE_MB <= wanted["mem_mb"], job
 
 
-def test_live_arxiv_search_stays_on_the_submitting_node(tmp_path):
-    """With the live arXiv backend, search runs locally (one rate limit); nothing is submitted."""
-    rows = [["routing", "How does expert routing affect VQA accuracy?", "2026-05-28"]]
-    with FakeArxiv(PAPERS) as fake:
-        search = {
-            "backend": "arxiv",
-            "arxiv_url": fake.url,
-            "contact": "mailto:ci@example.org",
-            "min_interval": 0.2,
-            "max_results": 5,
-        }
-        workdir = make_workdir(tmp_path / "live", rows, search)
-        proc = fake_cluster(workdir, "--until", "search")
-        assert len({json.dumps(r["params"], sort_keys=True) for r in fake.requests}) == 4
-    assert "localrule search:" in proc.stdout + proc.stderr
-    assert cluster_jobs(workdir) == []
-    assert pq.read_table(workdir / "results/routing/raw.parquet").num_rows > 0
-
-
-def no_slurm_path() -> str:
-    """PATH without any directory that holds a SLURM command (`which` must stay: the plugin
-    runs it when Snakemake loads it)."""
+def no_slurm_path(tmp_path: Path) -> str:
+    """PATH without any directory that holds a SLURM command; `which` (the plugin runs it when
+    Snakemake loads it) comes from a directory of its own, as it sits beside the SLURM commands
+    where SLURM is installed (/usr/bin)."""
     kept = [
         d
         for d in os.environ.get("PATH", "").split(os.pathsep)
         if d and not any(os.access(os.path.join(d, t), os.X_OK) for t in SLURM_TOOLS)
     ]
-    path = os.pathsep.join(kept)
-    if shutil.which("which", path=path) is None:
-        pytest.skip("`which` sits beside the SLURM commands: cannot hide them by PATH")
-    return path
+    which = shutil.which("which")
+    if which is None:
+        pytest.skip("no `which` on this machine: the SLURM plugin needs it")
+    own = tmp_path / "which-only"
+    own.mkdir()
+    (own / "which").symlink_to(which)
+    return os.pathsep.join([str(own), *kept])
 
 
 @pytest.mark.parametrize("key", [None, "nvapi-test"], ids=["no-key", "key-set"])
@@ -167,7 +151,7 @@ def test_slurm_profile_dry_run_needs_no_slurm(tmp_path, key):
         ["q2", "Does load balancing improve expert utilization?", "2026-05-28"],
     ]
     workdir = make_workdir(tmp_path / "work", rows, {"backend": "snapshot", "snapshot": str(snap)})
-    env = {"PATH": no_slurm_path(), **({"NVIDIA_API_KEY": key} if key else {})}
+    env = {"PATH": no_slurm_path(tmp_path), **({"NVIDIA_API_KEY": key} if key else {})}
     assert all(shutil.which(t, path=env["PATH"]) is None for t in SLURM_TOOLS)
     proc = snakemake(
         workdir, "-n", env=env, check=False, profile=PROFILE, unset=("NVIDIA_API_KEY",)
