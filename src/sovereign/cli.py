@@ -18,27 +18,23 @@ import argparse
 import datetime
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from . import __version__
-from .config.files import load_yaml
 from .config.questions import sheet_text
 from .errors import ConfigError, SovereignError
+from .io import write_atomic
 from .search.snapshot_files import index_dir
+from .snakemake_args import absolute_configfiles, dry, merged_config, with_config
 from .text.stopwords import ENGLISH
 
 ASKED = Path(".sovereign") / "asked"  # the one-question sheets `ask` writes (workflow-relative)
 SNAKEMAKE_HELP = "any other option is passed to snakemake (see `snakemake --help`)"
-# Snakemake options whose values are config files or config items (read for where results go)
-_CONFIGFILE_FLAGS = ("--configfile", "--configfiles")
-_CONFIG_FLAGS = ("--config", "-C")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,14 +96,16 @@ def ask(argv: list[str]) -> int:
     as_of = own.as_of or datetime.datetime.now(datetime.UTC).date().isoformat()
     sheet = root / ASKED / f"{qid}.tsv"
     _check_question(qid, question, as_of, sheet)
-    _write_if_changed(sheet, sheet_text([(qid, question, as_of)]))
-    forwarded = _absolute_configfiles(forwarded)
+    text = sheet_text([(qid, question, as_of)]).encode("utf-8")
+    if not sheet.is_file() or sheet.read_bytes() != text:  # unchanged: nothing reruns
+        write_atomic(sheet, text)
+    forwarded = absolute_configfiles(forwarded)
     config = merged_config(root, forwarded)
     results = root / config["results"] / qid
     targets = [str(Path(config["results"]) / qid / name) for name in _RECORD_FILES]
     print(f"sovereign: asking {qid} (as of {as_of}): {question}", file=sys.stderr)
-    rc = snakemake(root, [*targets, *_with_config(forwarded, f"questions={sheet}")])
-    if rc != 0 or _dry(forwarded):
+    rc = snakemake(root, [*targets, *with_config(forwarded, f"questions={sheet}")])
+    if rc != 0 or dry(forwarded):
         return rc
     print(verdict_lines(results))
     return 0
@@ -146,12 +144,12 @@ def run(argv: list[str]) -> int:
     sheet, _own, forwarded = _split(parser, argv, "SHEET")
     if sheet is not None and not (Path(sheet).is_file() or sheet.endswith(".tsv")):
         sheet, forwarded = None, [sheet, *forwarded]  # a Snakemake target, e.g. `gate2`
-    forwarded = _absolute_configfiles(forwarded)
+    forwarded = absolute_configfiles(forwarded)
     if sheet is not None:
-        forwarded = _with_config(forwarded, f"questions={Path(sheet).resolve()}")
+        forwarded = with_config(forwarded, f"questions={Path(sheet).resolve()}")
     root = workflow_root()
     rc = snakemake(root, forwarded)
-    if rc != 0 or _dry(forwarded):
+    if rc != 0 or dry(forwarded):
         return rc
     config = merged_config(root, forwarded)
     print(sheet_summary(root / config["results"], root / config["questions"]))
@@ -172,10 +170,6 @@ def sheet_summary(results: Path, sheet: Path) -> str:
     return "\n".join(lines)
 
 
-def _dry(forwarded: list[str]) -> bool:
-    return any(arg in ("-n", "--dry-run", "--dryrun") for arg in forwarded)
-
-
 def index(argv: list[str]) -> int:
     """Build the configured snapshot's search index once (a progress bar with an ETA)."""
     parser = _parser(
@@ -186,7 +180,7 @@ def index(argv: list[str]) -> int:
         "full Kaggle snapshot takes tens of minutes once; afterwards this says nothing to do.",
     )
     _none, _own, forwarded = _split(parser, argv, None)
-    forwarded = _absolute_configfiles(forwarded)
+    forwarded = absolute_configfiles(forwarded)
     root = workflow_root()
     search = merged_config(root, forwarded)["search"]
     if search.get("backend") != "snapshot":
@@ -197,7 +191,7 @@ def index(argv: list[str]) -> int:
             "sovereign index --config search='{backend: snapshot, snapshot: /data/arxiv.json}'",
         )
     rc = snakemake(root, ["snapshot_index", *forwarded])
-    if rc == 0 and not _dry(forwarded):
+    if rc == 0 and not dry(forwarded):
         where = index_dir(root / search["index"], search["snapshot"])
         print(f"index of {search['snapshot']}: {where}")
     return rc
@@ -256,84 +250,6 @@ def verdict_lines(results: Path) -> str:
     lines += [f"  report: {results.resolve() / 'report.md'}"]
     lines += [f"  record: {results.resolve() / 'record.html'}"]
     return "\n".join(lines)
-
-
-def merged_config(root: Path, forwarded: list[str]) -> dict[str, Any]:
-    """The configuration as Snakemake will see it, as far as the verbs need to know (where
-    results, the sheet and the index are): config/config.yaml, then each --configfile, then
-    --config key=value items, over the schema's defaults. (Snakemake checks it all again.)"""
-    import yaml
-
-    from .config.checks import default_config
-
-    config = load_yaml(root / "config" / "config.yaml") or {}
-    for path in _values(forwarded, _CONFIGFILE_FLAGS):
-        config = _deep_merge(config, load_yaml(path) or {})
-    for item in _values(forwarded, _CONFIG_FLAGS):
-        key, _, value = item.partition("=")
-        try:
-            parsed = yaml.safe_load(value)
-        except yaml.YAMLError:
-            parsed = value
-        config = _deep_merge(config, {key: parsed})
-    try:
-        return default_config(config)
-    except SovereignError:  # Snakemake says what is wrong, naming the file that set it
-        return {"results": "results", "questions": "config/questions.tsv", **config}
-
-
-def _deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _values(args: list[str], flags: tuple[str, ...]) -> list[str]:
-    """The values after each of the flags (up to the next option), in order."""
-    values, taking = [], False
-    for arg in args:
-        if arg.startswith("-"):
-            name, eq, value = arg.partition("=")
-            taking = name in flags
-            if taking and eq:
-                values.append(value)
-        elif taking:
-            values.append(arg)
-    return values
-
-
-def _with_config(args: list[str], item: str) -> list[str]:
-    """args with one more --config item. Snakemake keeps only the last --config option, so the
-    item joins the user's own --config when there is one."""
-    for i, arg in enumerate(args):
-        if arg in _CONFIG_FLAGS:
-            return [*args[: i + 1], item, *args[i + 1 :]]
-    return [*args, "--config", item]
-
-
-def _absolute_configfiles(args: list[str]) -> list[str]:
-    """--configfile paths as the user meant them (from their directory; Snakemake runs in the
-    workflow's)."""
-    out, taking = [], False
-    for arg in args:
-        if arg.startswith("-"):
-            taking = arg in _CONFIGFILE_FLAGS
-        elif taking:
-            arg = str(Path(arg).resolve())
-        out.append(arg)
-    return out
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
 
 
 # --- verify and corpus: the library --------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sovereign import cli
+from sovereign import cli, snakemake_args
 from sovereign.contracts import is_question_id
 from support.paths import REPO
 
@@ -69,13 +69,13 @@ def test_own_options_and_snakemake_options_are_split_in_order():
 
 def test_the_question_sheet_joins_the_users_own_config_items():
     # Snakemake keeps only the last --config option: one option must carry both
-    assert cli._with_config(["-c", "2"], "questions=q.tsv") == [
+    assert snakemake_args.with_config(["-c", "2"], "questions=q.tsv") == [
         "-c",
         "2",
         "--config",
         "questions=q.tsv",
     ]
-    assert cli._with_config(["--config", "a=1", "-n"], "questions=q.tsv") == [
+    assert snakemake_args.with_config(["--config", "a=1", "-n"], "questions=q.tsv") == [
         "--config",
         "questions=q.tsv",
         "a=1",
@@ -91,11 +91,11 @@ def test_results_are_found_where_config_files_and_items_put_them(tmp_path, monke
     overlay = tmp_path / "mine.yaml"
     overlay.write_text(yaml.safe_dump({"results": "elsewhere"}))
     monkeypatch.chdir(tmp_path)
-    assert cli.merged_config(tmp_path, [])["results"] == "results"
-    args = cli._absolute_configfiles(["--configfile", "mine.yaml", "-c", "1"])
+    assert snakemake_args.merged_config(tmp_path, [])["results"] == "results"
+    args = snakemake_args.absolute_configfiles(["--configfile", "mine.yaml", "-c", "1"])
     assert args == ["--configfile", str(overlay), "-c", "1"]
-    assert cli.merged_config(tmp_path, args)["results"] == "elsewhere"
-    merged = cli.merged_config(
+    assert snakemake_args.merged_config(tmp_path, args)["results"] == "elsewhere"
+    merged = snakemake_args.merged_config(
         tmp_path, [*args, "--config", "results=there", "search={backend: arxiv}"]
     )
     assert merged["results"] == "there" and merged["search"]["backend"] == "arxiv"

@@ -29,7 +29,9 @@ LEVELS = [
     {"gate2"},
     # `python -m sovereign.X` forms kept for old commands: one-line forwards to a stage's main()
     (FORWARDS := {"reproduce", "corrections", "snapshot_index"}),
-    # the `sovereign` command: a person's verbs over all of it; `python -m sovereign` forwards
+    # the `sovereign` command: a person's verbs over all of it (and the Snakemake options they
+    # read and pass on); `python -m sovereign` forwards
+    {"snakemake_args"},
     {"cli"},
     {"__main__"},
 ]
