@@ -12,6 +12,7 @@ from sovereign.config.checks import SCHEMAS, load_schema, validate_config
 from sovereign.gate2.members import code_digest as bundle_code_digest
 from sovereign.report.corrections import correction_files
 from sovereign.errors import SovereignError
+from sovereign.answer import settings as answer_settings
 from sovereign.claims import settings as claims_settings
 from sovereign.embed import settings as embed_settings
 from sovereign.filter import settings as filter_settings
@@ -151,6 +152,7 @@ SETTINGS = {
     "filter": filter_settings.rerun_params(config),
     "embed": embed_settings.rerun_params(config),
     "claims": claims_settings.rerun_params(config),
+    "answer": answer_settings.rerun_params(config),
     "review": review_settings.rerun_params(config),
     "report": report_settings.rerun_params(config),
 }
@@ -193,6 +195,10 @@ RECORD_SCHEMA = str(SCHEMAS / "record.schema.json")
 
 REMOTE_REVIEW = (
     bool(config["review"]["llm"]["url"]) and not config["review"]["llm"]["offline"]
+)
+REMOTE_WRITER = (
+    bool(config["answer"]["writer"]["url"])
+    and not config["answer"]["writer"]["offline"]
 )
 
 

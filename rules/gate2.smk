@@ -9,6 +9,7 @@ rule gate2_bundle:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
+        answer=f"{RESULTS}/{{qid}}/answer.parquet",
         reviews=f"{RESULTS}/{{qid}}/reviews.parquet",
         report=f"{RESULTS}/{{qid}}/report.md",
         record=f"{RESULTS}/{{qid}}/record.json",

@@ -8,6 +8,7 @@ rule report:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
+        answer=f"{RESULTS}/{{qid}}/answer.parquet",
         reviews=f"{RESULTS}/{{qid}}/reviews.parquet",
         corrections=get_corrections,
         schema=RECORD_SCHEMA,

@@ -12,6 +12,7 @@ rule review:
         raw=f"{RESULTS}/{{qid}}/raw.parquet",
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
+        answer=f"{RESULTS}/{{qid}}/answer.parquet",
     output:
         reviews=f"{RESULTS}/{{qid}}/reviews.parquet",
     log:

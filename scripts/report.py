@@ -6,6 +6,7 @@ from pathlib import Path
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
+from sovereign.answer.rows import answer_from_rows
 from sovereign.contracts import STAGE_FILES
 from sovereign.io import read_table, sha256_file, write_atomic
 from sovereign.report.corrections import head_sha256, read_corrections
@@ -50,6 +51,9 @@ def stage(smk, log):
         },
         versions=package_versions(),
         corrections_head=head_sha256(corrections),
+        answer=answer_from_rows(
+            read_table(smk.input.answer, schemas.ANSWER).to_pylist(), smk.input.answer
+        ),
     )
     schema = json.loads(Path(smk.input.schema).read_text(encoding="utf-8"))
     report, record, page = render_all(inputs, schema, smk.output.record)

@@ -3,6 +3,7 @@
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
+from sovereign.answer.rows import answer_from_rows
 from sovereign.io import read_table, write_table
 from sovereign.review.rows import outcome_rows
 from sovereign.review.settings import Settings
@@ -18,6 +19,9 @@ def stage(smk, log):
         hits=read_table(smk.input.raw, schemas.RAW).to_pylist(),
         papers=read_table(smk.input.filtered, schemas.FILTERED).to_pylist(),
         claims=read_table(smk.input.claims, schemas.CLAIMS).to_pylist(),
+        answer=answer_from_rows(
+            read_table(smk.input.answer, schemas.ANSWER).to_pylist(), smk.input.answer
+        ),
     )
     llm = smk.config["review"]["llm"]
     extra = None

@@ -52,6 +52,7 @@ STAGE_FILES = (
     "filtered.parquet",
     "embeddings.parquet",
     "claims.parquet",
+    "answer.parquet",
     "reviews.parquet",
     "report.md",
     "record.json",

@@ -103,6 +103,38 @@ CLAIMS = pa.schema(
 )
 CLAIMS_SORT = ("arxiv_id", "sentence_index")
 
+# The answer: one row per item, by kind (sovereign.answer.rows is its codec).
+ANSWER = pa.schema(
+    [
+        pa.field("question_id", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),  # quote | comparison | writer
+        pa.field("theme", pa.int32(), nullable=False),  # rank of a quote's theme; -1 otherwise
+        pa.field("theme_label", pa.string(), nullable=False),
+        pa.field("seq", pa.int32(), nullable=False),  # order within the theme, table or text
+        pa.field("claim_id", pa.string()),  # quote and comparison rows: the claim quoted
+        pa.field("arxiv_id", pa.string()),
+        pa.field("sentence_index", pa.int32()),
+        pa.field("char_start", pa.int32()),  # span into filtered.abstract
+        pa.field("char_end", pa.int32()),
+        pa.field("text", pa.string(), nullable=False),  # the quote, the value, the sentence
+        pa.field("relevance", pa.float64()),
+        pa.field("verified", pa.bool_()),
+        pa.field("evidence_label", pa.string()),  # SUPPORT|CONTRADICT|NEUTRAL
+        pa.field("related_arxiv_id", pa.string()),  # the paper that supports or contradicts it
+        pa.field("related_text", pa.string()),
+        pa.field("shown", pa.bool_()),  # quoted in full (True) or cited only (False)
+        pa.field("method", pa.string()),  # comparison rows
+        pa.field("dataset", pa.string()),
+        pa.field("metric", pa.string()),
+        pa.field("value", pa.string()),
+        pa.field("cites", pa.list_(pa.string()), nullable=False),  # writer rows: claim ids
+        pa.field("status", pa.string()),  # writer rows: kept|uncited|invented_citation|unsupported
+        pa.field("detail", pa.string()),
+        pa.field("ledger_key", pa.string()),
+    ]
+)
+ANSWER_SORT = ("kind", "theme", "seq")
+
 REVIEWS = pa.schema(
     [
         pa.field("question_id", pa.string(), nullable=False),

@@ -26,3 +26,11 @@ def claims_settings(**overrides):
     from sovereign.claims.settings import Settings
 
     return replace(Settings.from_config(default_config()), **overrides)
+
+
+def answer_settings(**overrides):
+    from dataclasses import replace
+
+    from sovereign.answer.settings import Settings, rerun_params
+
+    return replace(Settings.from_params(rerun_params(default_config())), **overrides)

@@ -24,6 +24,7 @@ LEVELS = [
     {"net", "run", "encoders", "config"},
     {"search", "filter", "embed"},
     {"claims"},
+    {"answer"},
     {"review"},
     {"report"},
     {"gate2"},

@@ -29,9 +29,9 @@ import yaml
 from ..contracts import STAGE_FILES
 from ..embed.nim import NIM_SERVICE, TRUNCATE
 from ..io import canonical_json
+from ..net.chat import LLM_SERVICE
 from ..net.http import without_userinfo
 from ..net.ledger import Ledger, request_key
-from ..review.llm import LLM_SERVICE
 from ..search.arxiv_api import SERVICE as ARXIV_SERVICE
 from .members import code_members
 

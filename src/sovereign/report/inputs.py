@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..answer.model import Answer
 from ..review.rows import Summary
 
 
@@ -25,3 +26,4 @@ class Inputs:
     artifacts: dict[str, str]  # file name -> sha256 (report.md and the stage files)
     versions: dict[str, str]
     corrections_head: str = "0" * 64  # sha256 of the correction file's last line
+    answer: Answer | None = None  # answer.parquet (None: a record built without one)

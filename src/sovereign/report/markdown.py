@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..answer.model import Answer
 from ..review.rows import Summary
+from .answer_section import answer_markdown
 from .quality import gap_line
 
 MONTHS = (
@@ -160,6 +162,7 @@ def render_report(
     claims: list[dict[str, Any]],
     summary: Summary,
     text_abstract: str,
+    answer: Answer | None = None,
 ) -> str:
     r = record["retrieval"]
     kept = sorted(
@@ -177,6 +180,9 @@ def render_report(
         "",
         long_date(record["submitted"]),
         "",
+        f"Question: {record['question']}",
+        "",
+        *answer_markdown(answer, len(kept)),
         "## Abstract",
         "",
         text_abstract,

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..answer.model import Answer
 from ..review.rows import Summary
 from ..review.types import OVERALL
+from .answer_section import answer_html
 from .html import (
     arxiv_link,
     breakable,
@@ -250,6 +252,7 @@ def record_page(
     abstract: str,
     *,
     publish_at: float,
+    answer: Answer | None = None,
 ) -> str:
     """The public record of one question as a self-contained HTML5 document (`record.html`).
 
@@ -257,12 +260,15 @@ def record_page(
     not), `claims` the claims rows, `summary` the tribunal's outcome as read from reviews.parquet
     (None: no review),
     `abstract` a paragraph of text (blank lines separate paragraphs). `publish_at` is the
-    review score that publishes, drawn as the tribunal chart's threshold.
+    review score that publishes, drawn as the tribunal chart's threshold. `answer` (the answer
+    stage's) opens the page.
     """
+    kept = sum(bool(p["kept"]) for p in papers)
     body = (
         header(record)
         + contents()
         + "<main>\n"
+        + section("answer", answer_html(answer, kept))
         + abstract_section(abstract)
         + section("question", para(record["question"]))
         + verification_section(record)

@@ -52,6 +52,7 @@ DIMENSION_NAMES = {
 
 # (section id, heading) in page order; the contents list is built from it.
 SECTIONS = (
+    ("answer", "Answer"),
     ("abstract", "Abstract"),
     ("question", "Research Question"),
     ("verification", "Verification Level"),

@@ -58,7 +58,9 @@ def render_all(inp: Inputs, schema: dict[str, Any], where: str) -> tuple[str, st
     """(report.md, record.json, record.html) as text, byte-identical for the same inputs."""
     record = build_record(inp)
     text_abstract = abstract(record, inp.papers, inp.claims, inp.summary)
-    report = render_report(record, inp.papers, inp.claims, inp.summary, text_abstract)
+    report = render_report(
+        record, inp.papers, inp.claims, inp.summary, text_abstract, answer=inp.answer
+    )
     record["provenance"]["report_artifact"]["sha256"] = hashlib.sha256(
         report.encode("utf-8")
     ).hexdigest()
@@ -74,5 +76,6 @@ def render_all(inp: Inputs, schema: dict[str, Any], where: str) -> tuple[str, st
         inp.summary,
         text_abstract,
         publish_at=inp.settings["publish_at"],
+        answer=inp.answer,
     )
     return report, record_json, page

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text.normalize import fold, search_words
-from ..text.question import STOPWORDS, analyse
+from ..text.normalize import fold, search_words, stem, stems
+from ..text.question import REQUEST_WORDS, STOPWORDS, analyse
 
 # A new clause of a question: "..., and how does ...", "...; what ...", "...? Does ...".
 _PART_SPLIT = re.compile(
@@ -20,38 +20,8 @@ _PART_SPLIT = re.compile(
     re.IGNORECASE,
 )
 
-# Words in which an asker frames a request ("explain with a few recent examples", "I want to
-# understand ...", "especially helpful") rather than name what it is about: a source need not
-# contain them to answer, so they are not terms the tribunal looks for. (Search still uses them.)
-REQUEST_WORDS = frozenset(
-    """
-    able accurately answer any appreciate ask asked best certain common commonly concrete could
-    describe detail detailed details different discuss especially example examples expect
-    explain explained explanation few following general generally give good helpful
-    important interested key know kind kinds list looking main mention might most need needed
-    overview paper papers particular please possible provide question questions real recent
-    recently right should some specific suggest tell thank thanks think
-    understand understanding various want way ways wondering world would
-    """.split()
-)
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
 _PRONOUN = re.compile(r"^I(?:'m|'ve|'d|'ll)?$")
-
-
-def stem(word: str) -> str:
-    """A light English stem: enough to match plural and singular, never more."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def stems(text: str | None) -> frozenset[str]:
-    """The stems of every word of a text (hyphenated words as their parts)."""
-    return frozenset(stem(word) for word in search_words(text))
 
 
 def _term_stems(words: list[str]) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import NetworkError
 from ..io import canonical_json
-from .llm import LLM_SERVICE, ChatClient, prompt_sha256
+from ..net.chat import LLM_SERVICE, ChatClient, prompt_sha256
 
 PROMPT_VERSION = "tribunal-llm-v1"
 

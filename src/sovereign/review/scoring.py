@@ -44,4 +44,7 @@ def overall_score(reviews: tuple[RoleReview, ...], s: Settings) -> float:
     value = sum(s.weights[r.role] * r.score for r in reviews) / total
     if any(r.fatal for r in reviews):
         value = min(value, s.fatal_cap)
+    if any(f.criterion == "single_source" for r in reviews for f in r.findings):
+        # An answer resting on one paper is no synthesis of a literature, however well grounded.
+        value = min(value, s.single_source_cap)
     return round_half_up(value)

@@ -37,6 +37,9 @@ class Settings:
     entity_fatal_share: float
     term_fatal_share: float
     answered_share: float
+    breadth_papers: int
+    breadth_weight: float
+    single_source_cap: float
     relevance_threshold: float  # the claims stage's, from its shipped relevance model
     filter_threshold: float
     semantic_threshold: float
@@ -59,6 +62,9 @@ class Settings:
             entity_fatal_share=float(r["entity_fatal_share"]),
             term_fatal_share=float(r["term_fatal_share"]),
             answered_share=float(r["answered_share"]),
+            breadth_papers=int(r["breadth_papers"]),
+            breadth_weight=float(r["breadth_weight"]),
+            single_source_cap=float(r["single_source_cap"]),
             relevance_threshold=float(load_relevance_model().threshold),
             filter_threshold=float(f["threshold"]),
             semantic_threshold=float(f["semantic_threshold"]),

@@ -143,9 +143,11 @@ def _by_relevance(claim: dict[str, Any]) -> tuple[float, str]:
 
 
 def _source_findings(ev: Evidence, syn: Synthesis, answering: list[str]) -> list[Finding]:
+    """One-source dependence (the answer's verified sentences all from one paper, or one kept
+    paper at all: capped below publication, see scoring) and contradictions."""
     out = []
-    verified = [c for c in syn.claims if c["verified"]]
-    papers = answering or sorted({c["arxiv_id"] for c in verified})
+    verified = [c for c in syn.answer_claims() if c["verified"]]
+    papers = sorted({c["arxiv_id"] for c in verified})
     if len(ev.kept) == 1 or len(papers) == 1:
         only = papers[0] if papers else ev.kept[0]["arxiv_id"]
         out.append(
@@ -154,16 +156,23 @@ def _source_findings(ev: Evidence, syn: Synthesis, answering: list[str]) -> list
                 "major",
                 f"The synthesis depends on one paper ({only}): "
                 + (
-                    "every verified claim that answers the question comes from it."
-                    if answering
-                    else (
-                        f"all {len(verified)} verified claims come from it."
-                        if papers
-                        else "it is the only kept source."
-                    )
+                    f"all {len(verified)} verified sentences of the answer come from it."
+                    if papers
+                    else "it is the only kept source."
                 ),
                 (only,),
                 2.0,
+            )
+        )
+    elif answering and len(answering) == 1:
+        out.append(
+            Finding(
+                "one_paper_answers",
+                "minor",
+                f"Only one paper ({answering[0]}) answers a part of the question fully on its "
+                f"own; the other {len(papers) - 1} add to it.",
+                tuple(answering),
+                1.0,
             )
         )
     contradicted = sorted(

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from ..net.chat import ChatClient
 from ..net.http import RetryPolicy
 from ..net.ledger import Ledger
-from .llm import ChatClient
 from .llm_review import review as llm_review
 from .types import Evidence, Finding, Reviewer, RoleReview, Synthesis
 

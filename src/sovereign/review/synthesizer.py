@@ -1,8 +1,15 @@
-"""SYNTHESIZER: is each part of the question answered. 10 x the mean credit of the question's parts;
-a part's credit is the share of its terms the best verified claim (with its paper's title)
-covers, relative to `answer_coverage`, capped at 1, times the share of the part's named
-entities its paper names; an unverified relevant claim earns half. A mean credit below
+"""SYNTHESIZER: does the answer answer each part of the question, and from how many papers.
+
+Parts: a part's credit is the share of its terms the best verified sentence of the answer (with
+its paper's title) covers, relative to `answer_coverage`, capped at 1, times the share of the
+part's named entities its paper names; an unverified relevant sentence earns half. (Without an
+answer section, the claims presented are judged the same way.) A mean credit below
 `answered_share` with sources kept is fatal: the sources do not answer the question.
+
+Breadth: the independent papers whose verified sentences carry the answer, over
+`breadth_papers`, capped at 1. Score = 10 x ((1 - `breadth_weight`) x parts + `breadth_weight`
+x breadth): an answer drawn from one or two papers is thinner than one drawn from ten, however
+well each part is matched.
 """
 
 from __future__ import annotations
@@ -50,7 +57,7 @@ def answering_papers(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Sett
     return sorted(
         {
             c["arxiv_id"]
-            for c in syn.claims
+            for c in syn.answer_claims()
             if c["verified"]
             and any(_part_credit(c, part, ents, ev, s) >= 1.0 for _, part, ents in _parts(terms))
         }
@@ -63,7 +70,7 @@ def synthesizer(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings)
     parts = _parts(terms)
     for text, part_terms, entities in parts:
         candidates = []
-        for claim in syn.claims:
+        for claim in syn.answer_claims():
             credit = _part_credit(claim, part_terms, entities, ev, s)
             if claim["verified"] or claim["relevant"]:
                 candidates.append((-credit, not claim["verified"], claim["claim_id"]))
@@ -106,7 +113,11 @@ def synthesizer(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings)
                 )
             )
     answered = sum(credits) / len(credits) if credits else 0.0
-    score = round(10.0 * answered, 2)
+    breadth, finding = _breadth(syn, s)
+    if s.breadth_weight > 0:  # weight 0: breadth is not judged (nor reported)
+        findings.append(finding)
+    w = s.breadth_weight
+    score = round(10.0 * ((1 - w) * answered + w * breadth), 2)
     if ev.kept and answered < s.answered_share:
         # Sources were kept, but what they say answers too little of the question for the
         # synthesis to count as an answer: grounding and topicality cannot make up for that.
@@ -122,6 +133,23 @@ def synthesizer(ev: Evidence, terms: QuestionTerms, syn: Synthesis, s: Settings)
             )
         )
     return RoleReview("SYNTHESIZER", 0, score, tuple(findings))
+
+
+def _breadth(syn: Synthesis, s: Settings) -> tuple[float, Finding]:
+    """The breadth credit and its finding: how many papers (and themes) carry the answer."""
+    papers = syn.answer_papers()
+    credit = min(1.0, len(papers) / s.breadth_papers)
+    themes = len(syn.answer.themes) if syn.answer is not None else 0
+    where = f" in {themes} {'theme' if themes == 1 else 'themes'}" if themes else ""
+    text = (
+        f"{len(papers)} independent {'paper carries' if len(papers) == 1 else 'papers carry'} "
+        f"the answer with verified sentences{where} (full breadth at {s.breadth_papers})."
+    )
+    points = round(10.0 * s.breadth_weight * (1.0 - credit), 4)
+    if credit >= 1.0:
+        return credit, Finding("breadth", "info", text, tuple(papers))
+    severity = "minor" if credit >= 0.5 else "major"
+    return credit, Finding("thin_answer", severity, text, tuple(papers), points)
 
 
 def _shorten(text: str, limit: int = 120) -> str:

@@ -77,12 +77,13 @@ def revise(first: Round) -> tuple[Synthesis, tuple[str, ...]]:
     if not changes:
         changes.append("nothing to drop or disclose; reviewed again unchanged")
     kept = tuple(c for c in syn.claims if c["verified"])
-    return Synthesis(kept, frozenset(gaps) | syn.disclosed), tuple(changes)
+    answer = syn.answer.without_unverified() if syn.answer is not None else None
+    return Synthesis(kept, frozenset(gaps) | syn.disclosed, answer), tuple(changes)
 
 
 def run_tribunal(ev: Evidence, s: Settings, extra: Reviewer | None = None) -> Outcome:
     terms = question_terms(ev.question)
-    start = Synthesis(tuple(sorted(ev.claims, key=lambda c: c["claim_id"])))
+    start = Synthesis(tuple(sorted(ev.claims, key=lambda c: c["claim_id"])), answer=ev.answer)
     rounds = [review_round(0, ev, terms, start, s, extra)]
     revision: tuple[str, ...] = ()
     if rounds[0].overall < s.revise_below and not rounds[0].fatal:

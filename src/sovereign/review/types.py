@@ -7,7 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..answer.model import Answer
 
 TRIBUNAL = "TRIBUNAL"
 OVERALL = "OVERALL"  # the overall score, beside the roles' scores
@@ -52,6 +55,7 @@ class Evidence:
     hits: list[dict[str, Any]]  # raw.parquet
     papers: list[dict[str, Any]]  # filtered.parquet (kept or not)
     claims: list[dict[str, Any]]  # claims.parquet
+    answer: Answer | None = None  # answer.parquet (None: judged on the claims alone)
 
     @property
     def kept(self) -> list[dict[str, Any]]:
@@ -71,6 +75,27 @@ class Synthesis:
 
     claims: tuple[dict[str, Any], ...]
     disclosed: frozenset[str] = frozenset()  # criteria disclosed in the uncertainties
+    answer: Answer | None = None  # the answer section the report leads with
+
+    def answer_claims(self) -> tuple[dict[str, Any], ...]:
+        """What answers the question: the answer's sentences (as claim-like rows) when there is
+        an answer, else the claims presented."""
+        if self.answer is None:
+            return self.claims
+        return tuple(
+            {
+                "claim_id": q.claim_id,
+                "arxiv_id": q.arxiv_id,
+                "claim": q.text,
+                "verified": q.verified,
+                "relevant": True,  # an answer quotes relevant claims only
+            }
+            for q in self.answer.quotes
+        )
+
+    def answer_papers(self) -> list[str]:
+        """The papers whose verified sentences carry the answer."""
+        return sorted({c["arxiv_id"] for c in self.answer_claims() if c["verified"]})
 
 
 @dataclass(frozen=True)

@@ -91,3 +91,19 @@ def none_if_blank(value: object) -> str | None:
     if text == "" or text.lower() in ("none", "null", "nan"):
         return None
     return text
+
+
+def stem(word: str) -> str:
+    """A light English stem: enough to match plural and singular, never more."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def stems(text: str | None) -> frozenset[str]:
+    """The stems of every word of a text (hyphenated words as their parts)."""
+    return frozenset(stem(word) for word in search_words(text))

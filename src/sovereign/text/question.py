@@ -26,6 +26,21 @@ QUESTION_WORDS = frozenset(
 )
 STOPWORDS = ENGLISH | QUESTION_WORDS
 
+# Words in which an asker frames a request ("explain with a few recent examples", "I want to
+# understand ...", "especially helpful") rather than name what it is about: a source need not
+# contain them to answer, so they are not terms the tribunal looks for. (Search still uses them.)
+REQUEST_WORDS = frozenset(
+    """
+    able accurately answer any appreciate ask asked best certain common commonly concrete could
+    describe detail detailed details different discuss especially example examples expect
+    explain explained explanation few following general generally give good helpful
+    important interested key know kind kinds list looking main mention might most need needed
+    overview paper papers particular please possible provide question questions real recent
+    recently right should some specific suggest tell thank thanks think
+    understand understanding various want way ways wondering world would
+    """.split()
+)
+
 _WORD = re.compile(r"[^\W_]+(?:[-.'][^\W_]+)*")  # any script's letters and digits
 # Segment boundaries; the captured group is a sentence end, after which a capital is no name.
 _SPLIT = re.compile(r"([?!]|\.(?:\s|$))|[,;:()\[\]\"]|\s[-–—]\s")

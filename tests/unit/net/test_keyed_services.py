@@ -17,9 +17,9 @@ import pytest
 
 from sovereign.embed.nim import NimEmbedder
 from sovereign.errors import NetworkError
+from sovereign.net.chat import ChatClient
 from sovereign.net.http import RetryPolicy
 from sovereign.net.ledger import Ledger
-from sovereign.review.llm import ChatClient
 from sovereign.review.llm_review import SKEPTIC, messages_for
 from support.fake_llm import FakeLlm, chat_answer, fake_review
 from support.fake_nim import FakeNim, fake_vector

@@ -11,9 +11,9 @@ import pytest
 
 from sovereign.errors import InputFileError, LedgerMiss, NetworkError
 from sovereign.io import canonical_json
+from sovereign.net.chat import LLM_SERVICE, ChatClient, Completion, prompt_sha256
 from sovereign.net.http import RetryPolicy
 from sovereign.net.ledger import Ledger, request_key
-from sovereign.review.llm import LLM_SERVICE, ChatClient, Completion, prompt_sha256
 from sovereign.review.llm_review import (
     PROMPT_VERSION,
     SKEPTIC,
@@ -212,7 +212,7 @@ def test_bad_messages_are_refused_before_anything_is_sent(tmp_path):
 
 HASH_SCRIPT = """
 import json, sys
-from sovereign.review.llm import prompt_sha256
+from sovereign.net.chat import prompt_sha256
 from sovereign.review.llm_review import messages_for
 roles, brief = json.loads(sys.stdin.read())
 print(json.dumps({role: prompt_sha256(messages_for(role, brief)) for role in roles}))

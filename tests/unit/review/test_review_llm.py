@@ -14,9 +14,9 @@ from sovereign.claims import relevance as relevance_module
 from sovereign.claims.relevance import load_relevance_model
 from sovereign.errors import LedgerMiss, NetworkError
 from sovereign.io import write_table
+from sovereign.net.chat import LLM_SERVICE, prompt_sha256
 from sovereign.net.ledger import Ledger, request_key
 from sovereign.review.coverage import question_terms
-from sovereign.review.llm import LLM_SERVICE, prompt_sha256
 from sovereign.review.llm_review import messages_for
 from sovereign.review.rows import outcome_rows
 from sovereign.review.settings import Settings, rerun_params
@@ -24,7 +24,15 @@ from sovereign.review.stage import brief, llm_client, llm_reviewer
 from sovereign.review.tribunal import review_round, run_tribunal
 from sovereign.review.types import TRIBUNAL, Evidence, RoleReview, Synthesis
 from support.fake_llm import DEAD_URL, FakeLlm
-from support.settings import default_config, review_settings
+from support.settings import default_config
+from support.settings import review_settings as schema_settings
+
+
+def review_settings(**overrides):
+    """Without breadth and the single-source cap, whose arithmetic tests/unit/review/
+    test_tribunal.py holds: the blend's figures below are the parts' rubric alone."""
+    return schema_settings(**{"breadth_weight": 0.0, "single_source_cap": 10.0, **overrides})
+
 
 # --- builders -----------------------------------------------------------------------------------
 
@@ -348,6 +356,9 @@ def test_settings_from_the_review_params():
             "entity_fatal_share": 0.75,
             "term_fatal_share": 0.7,
             "answered_share": 0.2,
+            "breadth_papers": 4,
+            "breadth_weight": 0.25,
+            "single_source_cap": 5.5,
             "weights": {"VALIDATOR": 1, "SYNTHESIZER": 2, "SKEPTIC": 1},
             "policy": {
                 "REVISE": "HOLD",
@@ -369,6 +380,9 @@ def test_settings_from_the_review_params():
         entity_fatal_share=0.75,
         term_fatal_share=0.7,
         answered_share=0.2,
+        breadth_papers=4,
+        breadth_weight=0.25,
+        single_source_cap=5.5,
         filter_threshold=0.2,
         semantic_threshold=0.3,
         relevance_threshold=load_relevance_model().threshold,

@@ -37,7 +37,15 @@ from sovereign.review.types import (
 )
 from sovereign.review.validator import validator
 from sovereign.text.normalize import fold
-from support.settings import review_settings
+from support.settings import review_settings as schema_settings
+
+
+def review_settings(**overrides):
+    """The schema's settings without breadth and the single-source cap: the tests below, up to
+    the answer's own, hold the rubrics of parts, sources and grounding to their arithmetic.
+    Breadth and the cap are tested with the schema's defaults (`schema_settings`) at the end."""
+    return schema_settings(**{"breadth_weight": 0.0, "single_source_cap": 10.0, **overrides})
+
 
 # --- builders -----------------------------------------------------------------------------------
 
@@ -554,15 +562,26 @@ def test_no_claims_is_a_major_gap_and_nothing_to_validate():
     assert role(out.final.reviews, "VALIDATOR").score == 0.0
 
 
-def test_single_source_when_every_answering_claim_comes_from_one_paper():
-    # B's only claim is verified but answers no part of the question.
+def test_one_answering_paper_beside_other_verified_papers_is_a_minor_finding():
+    # B's only claim is verified but answers no part of the question on its own: the answer
+    # rests on two papers (no single source, which caps the score), one of which answers.
     claims = [claim(PA, 1), claim(PA, 2), claim(PB, 2, relevance=0.3)]
     ev = evidence([PA, PB], claims)
     terms, syn, s = question_terms(Q), Synthesis(tuple(claims)), review_settings()
     assert answering_papers(ev, terms, syn, s) == [A]
+    review = skeptic(ev, terms, syn, s)
+    assert "single_source" not in criteria(review)
+    one = finding(review, "one_paper_answers")
+    assert (one.severity, one.evidence, one.points) == ("minor", (A,), 1.0)
+
+
+def test_single_source_when_every_verified_claim_comes_from_one_paper():
+    claims = [claim(PA, 1), claim(PA, 2), claim(PB, 2, relevance=0.05)]
+    ev = evidence([PA, PB], claims)
+    terms, syn, s = question_terms(Q), Synthesis(tuple(claims)), review_settings()
     one = finding(skeptic(ev, terms, syn, s), "single_source")
     assert (one.severity, one.evidence, one.points) == ("major", (A,), 2.0)
-    assert "every verified claim that answers the question" in one.finding
+    assert "all 2 verified sentences of the answer come from it" in one.finding
 
 
 def test_two_answering_papers_are_not_a_single_source():

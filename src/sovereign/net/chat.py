@@ -1,4 +1,5 @@
-"""An OpenAI-compatible chat client (NVIDIA NIM, vLLM, Ollama) whose every answer is recorded.
+"""An OpenAI-compatible chat client (NVIDIA NIM, vLLM, Ollama) whose every answer is recorded: the
+tribunal's optional LLM reviewer and the answer's optional writer model both talk through it.
 
 Requests always ask for temperature 0 and seed 0, but a server may still vary, so determinism
 comes from the ledger: an answer is stored under the model, messages, temperature and max_tokens
@@ -19,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputFileError, LedgerMiss, NetworkError
 from ..io import canonical_json
-from ..net.http import RetryPolicy, post_keyed_json, without_userinfo
-from ..net.ledger import Entry, Ledger
+from .http import RetryPolicy, post_keyed_json, without_userinfo
+from .ledger import Entry, Ledger
 
 if TYPE_CHECKING:
     import requests
@@ -60,6 +61,9 @@ class ChatClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] = lambda _msg: None,
+        service: str = LLM_SERVICE,
+        setting: str = "review.llm",
+        who: str = "the LLM reviewer",
     ):
         if max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, not {max_tokens}")
@@ -76,6 +80,11 @@ class ChatClient:
         self.sleep = sleep
         self.log = log
         self.requests_sent = 0
+        # The ledger folder its answers go to, the config section that sets it up, and what
+        # messages call it: the tribunal's reviewer and the answer's writer share this client.
+        self.service = service
+        self.setting = setting
+        self.who = who
 
     def ledger_request(self, messages: Messages) -> dict[str, Any]:
         """The ledger's address for one answer: what determines it, nothing else."""
@@ -98,21 +107,21 @@ class ChatClient:
         _check_messages(messages)
         digest = prompt_sha256(messages)
         request = self.ledger_request(messages)
-        entry = self.ledger.get(LLM_SERVICE, request)
+        entry = self.ledger.get(self.service, request)
         if entry is None:
             if self.offline:
                 raise LedgerMiss(
-                    f"{LLM_SERVICE} ({self.model}) prompt {digest[:12]}",
+                    f"{self.service} ({self.model}) prompt {digest[:12]}",
                     f"offline: the ledger holds no {self.model} answer for this prompt",
-                    "run once with the network (the LLM reviewer reachable) to record it, or "
-                    "turn the LLM reviewer off",
+                    f"run once with the network ({self.who} reachable) to record it, or "
+                    f"turn {self.who} off ({self.setting}.url: null)",
                 )
             entry = self._ask(messages, request, accept)
-            self.log(f"{LLM_SERVICE}: recorded the {self.model} answer to prompt {digest[:12]}")
+            self.log(f"{self.service}: recorded the {self.model} answer to prompt {digest[:12]}")
         else:
-            self.log(f"{LLM_SERVICE}: replayed the {self.model} answer to prompt {digest[:12]}")
+            self.log(f"{self.service}: replayed the {self.model} answer to prompt {digest[:12]}")
         # Read back from the recorded bytes, so a fresh answer equals its replay exactly.
-        text = _decode(entry.body, self.ledger.path(LLM_SERVICE, entry.key))
+        text = _decode(entry.body, self.ledger.path(self.service, entry.key))
         return Completion(text=text, ledger_key=entry.key, prompt_sha256=digest)
 
     def _ask(
@@ -122,7 +131,7 @@ class ChatClient:
         accept: Callable[[str], object] | None,
     ) -> Entry:
         """Send one request, check the answer, then record it (a bad answer is never recorded)."""
-        what = f"{LLM_SERVICE} ({self.model}) at {self.shown_url}"
+        what = f"{self.service} ({self.model}) at {self.shown_url}"
         if self.session is None:
             import requests  # here, not at the top: most jobs never open a session
 
@@ -143,16 +152,16 @@ class ChatClient:
             what=what,
             policy=self.policy,
             api_key_env=self.api_key_env,
-            alternative="point review.llm.url at a local server (vLLM, Ollama)",
+            alternative=f"point {self.setting}.url at a local server (vLLM, Ollama)",
             sleep=self.sleep,
             log=self.log,
         )
         if finish == "length":  # the answer was cut at max_tokens; the caller's parse will say
-            self.log(f"{LLM_SERVICE}: the answer reached max_tokens ({self.max_tokens})")
+            self.log(f"{self.service}: the answer reached max_tokens ({self.max_tokens})")
         # Only what the answer means is kept: not the server's ids, timings or echoed headers.
         body = canonical_json({"model": self.model, "content": text, "finish_reason": finish})
         return self.ledger.put(
-            LLM_SERVICE,
+            self.service,
             request,
             status=status,
             retrieved_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

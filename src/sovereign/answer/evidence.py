@@ -1,0 +1,73 @@
+"""Which sentences an answer may quote: the claims that are relevant to the question and grounded
+in their paper's text, as `Quote`s with their spans (a quote is always its span's exact text)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# What a paper found outranks what it sets out or restates, at equal relevance and a little below.
+FINDING_KINDS = frozenset({"comparison", "measurement", "finding"})
+FINDING_BONUS = 0.15
+
+
+@dataclass(frozen=True)
+class Quote:
+    claim_id: str
+    arxiv_id: str
+    sentence_index: int
+    char_start: int  # span into the paper's stored abstract
+    char_end: int
+    text: str
+    relevance: float
+    verified: bool
+    label: str  # the verifier's SUPPORT | CONTRADICT | NEUTRAL for the claim's best evidence
+    kind: str = "statement"  # the claim's kind: comparison | measurement | finding | statement
+    related_arxiv_id: str | None = None  # the kept paper that supports or contradicts it
+    related_text: str | None = None  # that paper's sentence
+    shown: bool = True  # quoted in full; False: cited only (the paper's strongest sentence)
+
+    @property
+    def strength(self) -> tuple:
+        """Sort key, strongest first: verified, then relevance, a reported result (comparison,
+        measurement, finding) counting FINDING_BONUS more than a statement, then the id."""
+        bonus = FINDING_BONUS if self.kind in FINDING_KINDS else 0.0
+        return (not self.verified, -round(self.relevance + bonus, 9), self.claim_id)
+
+
+def quote_from_claim(claim: dict[str, Any]) -> Quote:
+    label = claim["evidence_label"]
+    related = {
+        "SUPPORT": (claim.get("support_arxiv_id"), claim.get("support_text")),
+        "CONTRADICT": (claim.get("contradict_arxiv_id"), claim.get("contradict_text")),
+    }.get(label, (None, None))
+    return Quote(
+        claim_id=claim["claim_id"],
+        arxiv_id=claim["arxiv_id"],
+        sentence_index=int(claim.get("sentence_index", claim["claim_id"].rpartition("#")[2])),
+        char_start=int(claim["char_start"]),
+        char_end=int(claim["char_end"]),
+        text=claim["claim"],
+        relevance=float(claim["relevance"]),
+        verified=bool(claim["verified"]),
+        label=label,
+        kind=claim.get("claim_kind", "statement"),
+        related_arxiv_id=related[0],
+        related_text=related[1],
+    )
+
+
+def answer_quotes(claims: list[dict[str, Any]], papers: list[dict[str, Any]]) -> list[Quote]:
+    """The claims an answer may quote, in claim-id order: relevant, and grounded (checked again:
+    the kept paper's abstract at the span is the claim's text). A contradicted claim stays: the
+    answer says it is contradicted, and by whom."""
+    abstracts = {p["arxiv_id"]: p["abstract"] for p in papers if p["kept"]}
+    out = []
+    for claim in sorted(claims, key=lambda c: (c["arxiv_id"], c["char_start"])):
+        abstract = abstracts.get(claim["arxiv_id"])
+        if not (claim["relevant"] and claim["grounded"]) or abstract is None:
+            continue
+        if abstract[claim["char_start"] : claim["char_end"]] != claim["claim"]:
+            continue
+        out.append(quote_from_claim(claim))
+    return out
