@@ -14,6 +14,10 @@ measures, per question and as means over the questions of a half:
   evidence paper among the papers report.md cites (its References), over the weight of the items
   that have any evidence (an item without evidence can be covered by no system, so it counts in
   neither sum); averaged over the question's entries (two annotators for a few), then questions;
+- the same coverage of the answer section alone (the papers its quotes, its themes' other
+  citations and its comparison table cite, not the reference list), against BM25 top 5, and the
+  rank correlation (Spearman) of the tribunal's score with it: does the score rank answers as the
+  expert rubric does;
 - the same coverage with only the papers that have a verified claim counted as cited;
 - the tribunal's final score, verdict and policy, and the share of questions scoring >= 6.5 and
   < 5;
@@ -367,6 +371,28 @@ def coverage(rubrics: list[dict[str, Any]], cited: set[str]) -> float | None:
 _REFERENCE = re.compile(r"<https?://arxiv\.org/abs/([^>\s]+)>")
 
 
+def answer_citations(markdown: str) -> set[str]:
+    """The arXiv ids the report's `## Answer` section cites (its quotes, its theme's other papers,
+    its comparison table): what a reader of the answer alone is pointed to."""
+    parts = re.split(r"^## Answer[ \t]*$", markdown, maxsplit=1, flags=re.M)
+    if len(parts) < 2:
+        return set()
+    section = re.split(r"^## ", parts[1], maxsplit=1, flags=re.M)[0]
+    return set(_ANSWER_LINK.findall(section))
+
+
+_ANSWER_LINK = re.compile(r"\]\(https?://arxiv\.org/abs/([^)\s]+)")
+
+
+def spearman(xs: list[float], ys: list[float]) -> float | None:
+    """Spearman's rank correlation (average ranks for ties); None when either side is constant."""
+    from scipy.stats import spearmanr
+
+    if len(xs) < 3 or len(set(xs)) < 2 or len(set(ys)) < 2:
+        return None
+    return float(spearmanr(xs, ys).statistic)
+
+
 def report_references(markdown: str) -> set[str]:
     """The arXiv ids listed under the report's `## References` heading."""
     parts = re.split(r"^## References[ \t]*$", markdown, maxsplit=1, flags=re.M)
@@ -429,7 +455,9 @@ def pipeline_figures(qdir: Path, gold: dict[str, Any]) -> dict[str, Any]:
         qdir / "claims.parquet", columns=["arxiv_id", "verified", "relevant"]
     ).to_pydict()
     verified = {a for a, v in zip(claims["arxiv_id"], claims["verified"], strict=True) if v}
-    cited = report_references((qdir / "report.md").read_text(encoding="utf-8"))
+    report = (qdir / "report.md").read_text(encoding="utf-8")
+    cited = report_references(report)
+    answer = answer_citations(report)
     review = _read_json(qdir / "record.json")["review"]
     return {
         "raw_recall": recall(evidence, raw),
@@ -441,6 +469,8 @@ def pipeline_figures(qdir: Path, gold: dict[str, Any]) -> dict[str, Any]:
         "relevant_claims": sum(bool(v) for v in claims["relevant"]),
         "cited": len(cited),
         "report_coverage": coverage(gold["rubrics"], cited),
+        "answer_cited": len(answer),
+        "answer_coverage": coverage(gold["rubrics"], answer),
         "claim_coverage": coverage(gold["rubrics"], verified),
         "score": float(review["score"]),
         "verdict": review["verdict"],
@@ -500,13 +530,29 @@ def evaluate(out: Path, half: str = "report", index: Bm25 | None = None) -> dict
                     "kept_precision",
                     "kept",
                     "report_coverage",
+                    "answer_cited",
+                    "answer_coverage",
                     "claim_coverage",
                     "score",
                     "bm25_kept_coverage",
                 )
             }
         )
+        rated = [r for r in done if r["answer_coverage"] is not None]
         overall.update(
+            # does the tribunal's score rank questions as their answers' rubric coverage does?
+            score_answer_spearman=spearman(
+                [r["score"] for r in rated], [r["answer_coverage"] for r in rated]
+            ),
+            score_report_spearman=spearman(
+                [r["score"] for r in rated if r["report_coverage"] is not None],
+                [r["report_coverage"] for r in rated if r["report_coverage"] is not None],
+            ),
+            answer_at_least_bm25=sum(
+                1
+                for r in rated
+                if r["bm25_coverage"] is None or r["answer_coverage"] >= r["bm25_coverage"]
+            ),
             kept_nothing=sum(1 for r in done if r["kept"] == 0),
             share_publish_band=sum(s >= PUBLISH_AT for s in scores) / len(scores),
             share_reject_band=sum(s < REJECT_BELOW for s in scores) / len(scores),
@@ -537,7 +583,8 @@ def _fmt(value: Any, width: int, digits: int = 2) -> str:
 def print_table(result: dict[str, Any]) -> None:
     head = (
         f"{'question':14} {'half':6} {'#ev':>4} {'raw_r':>5} {'kept_r':>6} {'kept_p':>6} "
-        f"{'#kept':>5} {'rep_cov':>7} {'ver_cov':>7} {'bm25@5':>6} {'score':>5}  verdict"
+        f"{'#kept':>5} {'rep_cov':>7} {'ans_cov':>7} {'ver_cov':>7} {'bm25@5':>6} {'score':>5}  "
+        "verdict"
     )
     print(head)
     for qid, r in result["questions"].items():
@@ -545,7 +592,8 @@ def print_table(result: dict[str, Any]) -> None:
             f"{qid:14} {r['half']:6} {r['evidence']:4d} {_fmt(r.get('raw_recall'), 5)} "
             f"{_fmt(r.get('kept_recall'), 6)} {_fmt(r.get('kept_precision'), 6)} "
             f"{_fmt(r.get('kept'), 5)} {_fmt(r.get('report_coverage'), 7)} "
-            f"{_fmt(r.get('claim_coverage'), 7)} {_fmt(r['bm25_coverage'], 6)} "
+            f"{_fmt(r.get('answer_coverage'), 7)} {_fmt(r.get('claim_coverage'), 7)} "
+            f"{_fmt(r['bm25_coverage'], 6)} "
             f"{_fmt(r.get('score'), 5, 1)}  {r.get('verdict', '(not run)')}"
         )
     o = result["overall"]
@@ -564,6 +612,14 @@ def print_table(result: dict[str, Any]) -> None:
         f"pipeline: evidence recall raw {o['raw_recall']:.3f}, kept {o['kept_recall']:.3f}; "
         f"kept precision {_fmt(o['kept_precision'], 0, 3)} ({o['kept_nothing']} kept nothing); "
         f"{o['kept']:.1f} kept papers a question"
+    )
+    print(
+        f"answer section: {o['answer_cited']:.1f} papers cited, rubric coverage "
+        f"{_fmt(o['answer_coverage'], 0, 3)} (BM25 top {TOP_K}: "
+        f"{_fmt(o['bm25_coverage_evaluated'], 0, 3)}; at least BM25's on "
+        f"{o['answer_at_least_bm25']} questions); tribunal score vs answer coverage: Spearman "
+        f"{_fmt(o['score_answer_spearman'], 0, 3)} (vs report coverage "
+        f"{_fmt(o['score_report_spearman'], 0, 3)})"
     )
     print(
         f"rubric coverage: report {_fmt(o['report_coverage'], 0, 3)}, verified claims "
