@@ -120,6 +120,7 @@ ANSWER = pa.schema(
         pa.field("relevance", pa.float64()),
         pa.field("verified", pa.bool_()),
         pa.field("evidence_label", pa.string()),  # SUPPORT|CONTRADICT|NEUTRAL
+        pa.field("claim_kind", pa.string()),  # comparison|measurement|finding|statement
         pa.field("related_arxiv_id", pa.string()),  # the paper that supports or contradicts it
         pa.field("related_text", pa.string()),
         pa.field("shown", pa.bool_()),  # quoted in full (True) or cited only (False)

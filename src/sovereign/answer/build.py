@@ -24,14 +24,11 @@ def shown_theme(rank: int, theme: Theme, quotes_per_theme: int) -> ShownTheme:
     """The theme's strongest sentences from distinct papers, quoted (up to `quotes_per_theme`),
     and every sentence another kept paper contradicts (a reader must see the disagreement);
     then, cited only, the strongest sentence of every other paper in it."""
+    contradicted = [q for q in theme.quotes if q.label == "CONTRADICT" and q.related_arxiv_id]
     quoted: list[Quote] = []
     cited: list[Quote] = []
-    seen: set[str] = set()
+    seen = {q.arxiv_id for q in contradicted}
     for q in theme.quotes:  # strongest first
-        if q.label == "CONTRADICT" and q.related_arxiv_id:
-            quoted.append(q)
-            seen.add(q.arxiv_id)
-    for q in theme.quotes:
         if q.arxiv_id in seen:
             continue
         seen.add(q.arxiv_id)
@@ -39,6 +36,7 @@ def shown_theme(rank: int, theme: Theme, quotes_per_theme: int) -> ShownTheme:
             quoted.append(q)
         else:
             cited.append(replace(q, shown=False))
+    quoted += contradicted
     quoted.sort(key=lambda q: q.strength)
     return ShownTheme(rank, theme.label, tuple(quoted + cited))
 

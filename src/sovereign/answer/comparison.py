@@ -20,7 +20,7 @@ METRICS = (
     r"top-?[15] accuracy|accuracy|exact match|\bEM\b|F1|F-score|BLEU|ROUGE(?:-[12L])?|"
     r"METEOR|CIDEr|AUC|AUROC|mAP|\bAP\b|nDCG(?:@\d+)?|MRR|recall(?:@\d+)?|precision(?:@\d+)?|"
     r"perplexity|\bPPL\b|WER|error rate|error|win rate|pass@\d+|success rate|latency|throughput|"
-    r"speed-?ups?|memory|energy|cost|FLOPs|hallucination rate|correlation"
+    r"speed-?ups?|memory|energy|cost|FLOPs|hallucination rate|correlation|utili[sz]ation"
 )
 _METRIC = re.compile(METRICS, re.IGNORECASE)
 _NUMBER = re.compile(

@@ -108,10 +108,8 @@ def name_themes(groups: list[list[Quote]], question: str) -> list[str]:
         )
         chosen: list[str] = []
         for _, term in scored:
-            if any(term in other.split() or other in term.split() for other in chosen):
-                continue
-            if any(term in other for other in chosen if " " in other):
-                continue
+            if any(set(term.split()) & set(other.split()) for other in chosen):
+                continue  # a word already in the name
             chosen.append(term)
             if len(chosen) == NAME_TERMS:
                 break

@@ -34,7 +34,8 @@ def lead(answer: Answer | None, kept: int) -> str:
     verified = sum(q.verified for q in answer.quotes)
     themes = len(answer.themes)
     return (
-        f"{plural(len(answer.cited_papers), 'paper')} bear on this question, in "
+        f"{plural(len(answer.cited_papers), 'paper')} "
+        f"{'bears' if len(answer.cited_papers) == 1 else 'bear'} on this question, in "
         f"{plural(themes, 'theme')} ({verified} of {len(answer.quotes)} cited sentences "
         "verified). Quotes are the papers' own words, each cited to its passage."
     )

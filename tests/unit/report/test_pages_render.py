@@ -203,9 +203,18 @@ def build(question: str = QUESTION, kind: str = "good", qid: str = "q", correcti
     return public_record.build_record(inp), inp.papers, inp.claims, inp.summary
 
 
-def render(question: str = QUESTION, kind: str = "good", **kw) -> str:
-    record, papers, claims, summary = build(question, kind, **kw)
-    return record_page(record, papers, claims, summary, ABSTRACT, publish_at=PUBLISH_AT)
+def render(question: str = QUESTION, kind: str = "good", qid="q", corrections=(), **kw) -> str:
+    inp = inputs(question, kind, qid, corrections, **kw)
+    record = public_record.build_record(inp)
+    return record_page(
+        record,
+        inp.papers,
+        inp.claims,
+        inp.summary,
+        ABSTRACT,
+        publish_at=PUBLISH_AT,
+        answer=inp.answer,
+    )
 
 
 def samples() -> dict[str, str]:
@@ -418,7 +427,8 @@ def test_quality_dimensions_show_rule_and_measured(pages):
     ]
     # read back from record.json (keys sorted), the page is the same
     again = json.loads(json.dumps(record, sort_keys=True))
-    assert record_page(again, *build()[1:], ABSTRACT, publish_at=PUBLISH_AT) == page
+    answer = inputs().answer
+    assert record_page(again, *build()[1:], ABSTRACT, publish_at=PUBLISH_AT, answer=answer) == page
 
 
 def test_tribunal_findings_per_round_and_role(pages):
@@ -786,6 +796,26 @@ def test_the_claim_record_source_says_why_there_is_none(kind, ungrounded, source
     assert v["level"] == ("L2" if source.startswith("parsed") else "L1")
     assert v["source_grounded_claims"] == (3 if v["level"] == "L2" else 0)
     assert record["retrieval"]["claims"] == (3 if kind == "good" else 0)
+
+
+@requires_chromium
+def test_the_answer_comes_first_in_chromium_with_its_quotes_and_citations(tmp_path, pages):
+    path = tmp_path / "good.html"
+    path.write_text(pages["good"], encoding="utf-8")
+    report = open_page(
+        path,
+        evaluate="[[...document.querySelectorAll('main h2')].map(h => h.textContent), "
+        "[...document.querySelectorAll('#answer q')].map(q => q.textContent), "
+        "[...document.querySelectorAll('#answer a')].map(a => a.href), "
+        "document.querySelector('#answer').getBoundingClientRect().top < "
+        "document.querySelector('#abstract').getBoundingClientRect().top]",
+    )
+    assert report.console_errors == []
+    headings, quotes, links, above = report.value
+    assert headings[0] == "Answer" and above
+    abstracts = {p["arxiv_id"]: p["abstract"] for p in inputs().papers}
+    assert quotes and all(any(q in a for a in abstracts.values()) for q in quotes)
+    assert links and all(link.startswith("https://arxiv.org/abs/") for link in links)
 
 
 @requires_chromium

@@ -1286,3 +1286,89 @@ def test_settings_are_frozen():
     with pytest.raises(AttributeError):
         review_settings().publish_at = 1.0  # type: ignore[misc]
     assert replace(review_settings(), publish_at=1.0).publish_at == 1.0
+
+
+# --- the answer: judged on what it quotes, its breadth, and its sources (schema defaults) ------
+
+
+def _answer_of(papers, claims):
+    from sovereign.answer.build import build_answer
+    from sovereign.encoders.hashing import HashingEmbedder
+    from support.settings import answer_settings
+
+    def embed(texts):
+        return HashingEmbedder().embed(texts, "passage")
+
+    return build_answer(Q, papers, claims, embed, answer_settings())
+
+
+def _more_papers(n):
+    """n kept papers beyond A and B, each with one verified sentence answering part 1."""
+    extra = [
+        paper(f"2401.1{i:04d}", f"Sparse attention study {i}", [f"Sparse attention reduces "
+              f"memory use on BookSum by {10 + i}%."])
+        for i in range(n)
+    ]  # fmt: skip
+    return extra, [claim(p, 0) for p in extra]
+
+
+def test_an_answer_resting_on_one_claim_of_one_paper_cannot_be_published():
+    claims = [claim(PA, 1)]  # one verified claim; B's sentences are not claims
+    papers = [PA, PB]
+    ev = Evidence(Q, [{"arxiv_id": p["arxiv_id"]} for p in papers], papers, claims,
+                  _answer_of(papers, claims))  # fmt: skip
+    s = schema_settings()
+    out = run_tribunal(ev, s)
+    final = out.final
+    assert "single_source" in criteria(role(final.reviews, "SKEPTIC"))
+    assert final.overall <= s.single_source_cap < s.publish_at
+    assert out.verdict != "PUBLISH"
+    thin = finding(role(final.reviews, "SYNTHESIZER"), "thin_answer")
+    assert thin.severity == "major" and thin.evidence == (A,)
+    assert "1 independent paper carries the answer" in thin.finding
+
+
+def test_breadth_raises_the_synthesizers_score_up_to_breadth_papers():
+    s = schema_settings()
+    scores = []
+    for n in (0, 1, 3, 6):
+        extra, extra_claims = _more_papers(n)
+        papers, claims = [PA, PB, *extra], good_claims() + extra_claims
+        ev = Evidence(Q, [{"arxiv_id": p["arxiv_id"]} for p in papers], papers, claims,
+                      _answer_of(papers, claims))  # fmt: skip
+        syn = role(run_tribunal(ev, s).final.reviews, "SYNTHESIZER")
+        scores.append(syn.score)
+        if 2 + n >= s.breadth_papers:
+            assert "breadth" in criteria(syn) and syn.score == 10.0
+        else:
+            gap = finding(syn, "thin_answer")
+            assert gap.points == pytest.approx(10 * s.breadth_weight * (1 - (2 + n) / 5), abs=1e-4)
+    assert scores == sorted(scores) and scores[0] < scores[-1]
+
+
+def test_the_answer_not_the_claims_list_is_what_answers_the_question():
+    # B's relevant sentences answer part 2 as claims, but an answer that leaves them out (here:
+    # an answer built from A's claims alone) does not answer it.
+    papers, claims = [PA, PB], good_claims()
+    only_a = _answer_of(papers, [c for c in claims if c["arxiv_id"] == A][:1])
+    hits = [{"arxiv_id": p["arxiv_id"]} for p in papers]
+    with_answer = run_tribunal(Evidence(Q, hits, papers, claims, only_a), review_settings())
+    without = run_tribunal(Evidence(Q, hits, papers, claims), review_settings())
+    syn_with = role(with_answer.rounds[0].reviews, "SYNTHESIZER")
+    syn_without = role(without.rounds[0].reviews, "SYNTHESIZER")
+    assert syn_with.score < syn_without.score == 10.0
+    assert "part_unanswered" in criteria(syn_with) or "part_partial" in criteria(syn_with)
+
+
+def test_the_revision_drops_the_answers_contradicted_quotes():
+    claims = [claim(PA, 1), claim(PA, 2), claim(PB, 0), claim(PB, 1, label="CONTRADICT",
+              contradict=A)]  # fmt: skip
+    papers = [PA, PB]
+    answer = _answer_of(papers, claims)
+    assert "2401.00002#1" in {q.claim_id for q in answer.quotes}
+    ev = Evidence(Q, [{"arxiv_id": p["arxiv_id"]} for p in papers], papers, claims, answer)
+    out = run_tribunal(ev, schema_settings(revise_below=10.0))
+    assert len(out.rounds) == 2
+    revised = out.final.synthesis.answer
+    assert "2401.00002#1" not in {q.claim_id for q in revised.quotes}
+    assert all(q.verified for q in revised.quotes)
