@@ -30,6 +30,7 @@ def stage(smk, log):
         raw=read_table(smk.input.raw, schemas.RAW).to_pylist(),
         embeddings=read_table(smk.input.embeddings, schemas.EMBEDDINGS).to_pylist(),
         reviews=read_table(smk.input.reviews, schemas.REVIEWS).to_pylist(),
+        answers=read_table(smk.input.answer, schemas.ANSWER).to_pylist(),
         versions=package_versions(),
     )
     digest = write_archive(Path(smk.output.bundle), members)

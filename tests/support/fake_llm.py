@@ -10,10 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from .loopback import DEAD_URL, LoopbackJsonService
 
-__all__ = ["DEAD_URL", "FakeLlm", "chat_answer", "fake_review", "request_digest"]
+__all__ = [
+    "DEAD_URL",
+    "FakeLlm",
+    "chat_answer",
+    "fake_review",
+    "fake_writer",
+    "reviewer_or_writer",
+    "request_digest",
+]
+
+# A writer's evidence lines, `[<claim id>] <quote>` (sovereign.answer.writer.writer_messages)
+_EVIDENCE = re.compile(r"^\[(\S+#\d+)\] (.+)$", re.M)
+INVENTED_ID = "2501.99999#0"
+UNRELATED = "Gaussian splatting renders driving scenes in real time."
 
 
 def request_digest(body):
@@ -30,6 +44,26 @@ def fake_review(body):
         "score": int(digest[:8], 16) % 11,
         "findings": [{"finding": f"finding {digest[:8]}", "evidence": [f"span {digest[8:16]}"]}],
     }
+
+
+def fake_writer(body) -> str:
+    """A writer model's answer: the first quote restated (kept), a sentence citing an invented id
+    (dropped: invented_citation) and an unrelated one (dropped: unsupported)."""
+    evidence = _EVIDENCE.findall(body["messages"][-1]["content"])
+    first_id, first_text = evidence[0]
+    sentences = [
+        {"text": first_text, "cites": [first_id]},
+        {"text": "Learned routing always wins.", "cites": [first_id, INVENTED_ID]},
+        {"text": UNRELATED, "cites": [first_id]},
+    ]
+    return "```json\n" + json.dumps({"sentences": sentences}) + "\n```"
+
+
+def reviewer_or_writer(body) -> str:
+    """One server for both: the writer's answer to the writer's prompt, a review otherwise."""
+    if "prose answer" in body["messages"][0]["content"]:  # the writer's system prompt
+        return fake_writer(body)
+    return json.dumps(fake_review(body))
 
 
 def chat_answer(content, *, model="fake-model", finish_reason="stop"):

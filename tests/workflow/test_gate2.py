@@ -23,7 +23,7 @@ from sovereign.gate2.archive import read_archive, write_archive
 from sovereign.gate2.bundle import identity, sha256
 from sovereign.gate2.verdict import record_verdict
 from sovereign.gate2.verify import verify
-from support.fake_llm import FakeLlm
+from support.fake_llm import FakeLlm, reviewer_or_writer
 from support.paths import REPO
 from support.workflow import fixture_snapshot, make_workdir, snakemake
 
@@ -37,14 +37,15 @@ CANARY = "sk-canary-gate2-5be1d9"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """A workflow run with the LLM reviewer (so the bundle holds ledger entries the re-run
-    needs), then `snakemake gate2`."""
+    """A workflow run with the LLM reviewer and the writer model (so the bundle holds ledger
+    entries the re-run needs), then `snakemake gate2`."""
     root = tmp_path_factory.mktemp("gate2")
     search = {"backend": "snapshot", "snapshot": str(fixture_snapshot(root / "snap.jsonl"))}
-    with FakeLlm() as server:
+    with FakeLlm(content=reviewer_or_writer) as server:
         # (a credential in the URL is refused by the config check: tests/workflow/test_bad_input.py)
         review = {"llm": {"url": server.url, "model": "fake-reviewer", "api_key_env": KEY_ENV}}
-        wd = make_workdir(root / "work", ROWS, search, review=review)
+        answer = {"writer": {"url": server.url, "model": "fake-writer", "api_key_env": KEY_ENV}}
+        wd = make_workdir(root / "work", ROWS, search, review=review, answer=answer)
         snakemake(wd, "-c2", env={KEY_ENV: CANARY})
     snakemake(wd, "-c2", "gate2", env={KEY_ENV: CANARY})
     return wd
@@ -109,6 +110,7 @@ def test_bundle_holds_no_absolute_path_and_no_secret(built):
     assert "manifest.json" in members and "workflow/Snakefile" in members
     assert f"work/results/{QID}/raw.parquet" in members
     assert any(name.startswith("work/ledger/llm-review/") for name in members)
+    assert any(name.startswith("work/ledger/llm-writer/") for name in members)
     for name, data in members.items():
         assert str(built).encode() not in data, name
         assert str(REPO).encode() not in data, name

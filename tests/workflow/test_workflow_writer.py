@@ -9,37 +9,19 @@ the same bytes. Only answer.parquet is targeted: what follows it (review, report
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from sovereign import schemas
 from sovereign.answer.model import INVENTED, KEPT, UNSUPPORTED
 from sovereign.answer.rows import answer_from_rows
 from sovereign.io import read_table
-from support.fake_llm import FakeLlm
+from support.fake_llm import INVENTED_ID, UNRELATED, FakeLlm, fake_writer
 from support.workflow import fixture_snapshot, make_workdir, snakemake
 
 pytestmark = pytest.mark.slow
 
 ROWS = [["routing", "How does expert routing affect VQA accuracy?", "2026-05-28"]]
 TARGET = "results/routing/answer.parquet"
-INVENTED_ID = "2501.99999#0"
-UNRELATED = "Gaussian splatting renders driving scenes in real time."
-_EVIDENCE = re.compile(r"^\[(\S+#\d+)\] (.+)$", re.M)
-
-
-def fake_writer(body) -> str:
-    """The writer's answer: the first quote restated, an invented citation, an unrelated claim."""
-    evidence = _EVIDENCE.findall(body["messages"][-1]["content"])
-    first_id, first_text = evidence[0]
-    sentences = [
-        {"text": first_text, "cites": [first_id]},
-        {"text": "Learned routing always wins.", "cites": [first_id, INVENTED_ID]},
-        {"text": UNRELATED, "cites": [first_id]},
-    ]
-    return "```json\n" + json.dumps({"sentences": sentences}) + "\n```"
 
 
 def writer_workdir(root, url):

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..claims.verifier import LABELS, NEUTRAL, feature_matrix, load_verifier_model
 from ..errors import NetworkError
-from ..net.chat import ChatClient, Messages, prompt_sha256
+from ..net.chat import WRITER_SERVICE, ChatClient, Messages, prompt_sha256
 from ..net.http import RetryPolicy
 from ..net.ledger import Ledger
 from ..text.normalize import collapse_whitespace, search_words, stem, stems
@@ -46,7 +46,6 @@ from ..text.question import STOPWORDS
 from .model import INVENTED, KEPT, UNCITED, UNSUPPORTED, WRITER_STATUSES, Answer, WriterSentence
 from .settings import Settings
 
-WRITER_SERVICE = "llm-writer"
 WRITER_SETTING = "answer.writer"
 WRITER_WHO = "the writer model"
 PROMPT_VERSION = "answer-writer-v1"

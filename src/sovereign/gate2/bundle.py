@@ -9,7 +9,8 @@ byte-identical when built twice) holds:
   schemas, envs, the default profile, the pinned requirements);
 - `work/`: a working directory ready to run: the resolved config (search frozen, remote services
   offline, relative paths only), the question row, the frozen raw stage, the ledger entries the
-  question used (search, NIM embeddings, LLM reviews), and its corrections as of the build;
+  question used (search, NIM embeddings, LLM reviews, the writer model), and its corrections as
+  of the build;
 - `expected/`: the outputs themselves, so a failed verification can say what differs.
 
 No absolute path and no secret goes in: config values are rewritten to relative paths, keys only
@@ -29,7 +30,7 @@ import yaml
 from ..contracts import STAGE_FILES
 from ..embed.nim import NIM_SERVICE, TRUNCATE
 from ..io import canonical_json
-from ..net.chat import LLM_SERVICE
+from ..net.chat import LLM_SERVICE, WRITER_SERVICE
 from ..net.http import without_userinfo
 from ..net.ledger import Ledger, request_key
 from ..search.arxiv_api import SERVICE as ARXIV_SERVICE
@@ -89,10 +90,11 @@ def bundle_config(config: dict[str, Any]) -> dict[str, Any]:
     for section, key in (("search", "arxiv_url"), ("embed", "nim_url")):
         if out[section].get(key):
             out[section][key] = without_userinfo(out[section][key])
-    if out["review"]["llm"].get("url"):
-        out["review"]["llm"]["url"] = without_userinfo(out["review"]["llm"]["url"])
+    for llm in (out["review"]["llm"], out["answer"]["writer"]):
+        if llm.get("url"):
+            llm["url"] = without_userinfo(llm["url"])
+        llm["offline"] = True  # the answers are in the bundle's ledger
     out["embed"]["offline"] = True
-    out["review"]["llm"]["offline"] = True
     out["gate2"] = {**out.get("gate2", {}), "frozen_search": True}
     return out
 
@@ -126,6 +128,7 @@ def ledger_entries(
     embeddings: list[dict[str, Any]],
     texts: dict[str, str],
     reviews: list[dict[str, Any]],
+    answers: list[dict[str, Any]] = (),
 ) -> tuple[dict[str, bytes], list[str]]:
     """The ledger files the question used, as `work/ledger/...` members, and the ones the
     ledger no longer holds (`<service>/<k2>/<key>.json`)."""
@@ -141,6 +144,7 @@ def ledger_entries(
             }
             keys.add((NIM_SERVICE, request_key(NIM_SERVICE, request)))
     keys |= {(LLM_SERVICE, r["ledger_key"]) for r in reviews if r["ledger_key"]}
+    keys |= {(WRITER_SERVICE, r["ledger_key"]) for r in answers if r["ledger_key"]}
     members, missing = {}, []
     for service, key in sorted(keys):
         path = ledger.path(service, key)
@@ -175,6 +179,7 @@ def build_members(
     embeddings: list[dict[str, Any]],
     reviews: list[dict[str, Any]],
     versions: dict[str, str],
+    answers: list[dict[str, Any]] = (),
 ) -> dict[str, bytes]:
     """Every member of a question's bundle, manifest included (pure but for reading files)."""
     qid = question["question_id"]
@@ -185,7 +190,9 @@ def build_members(
     ).encode("utf-8")
     members["work/config/questions.tsv"] = sheet_row(question)
     members[f"work/results/{qid}/raw.parquet"] = (results_dir / "raw.parquet").read_bytes()
-    entries, missing = ledger_entries(Ledger(ledger_dir), raw, embeddings, embedded_texts, reviews)
+    entries, missing = ledger_entries(
+        Ledger(ledger_dir), raw, embeddings, embedded_texts, reviews, answers
+    )
     members.update(entries)
     if corrections is not None:
         members[f"work/corrections/{qid}.jsonl"] = corrections.read_bytes()

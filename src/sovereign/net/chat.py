@@ -26,7 +26,8 @@ from .ledger import Entry, Ledger
 if TYPE_CHECKING:
     import requests
 
-LLM_SERVICE = "llm-review"
+LLM_SERVICE = "llm-review"  # the tribunal's LLM reviewer's answers, in the ledger
+WRITER_SERVICE = "llm-writer"  # the answer's writer model's
 TEMPERATURE = 0  # greedy decoding: the closest a server comes to a repeatable answer
 SEED = 0  # honoured by vLLM and Ollama; servers that ignore it are covered by the ledger
 ROLES = ("system", "user", "assistant")

@@ -95,6 +95,34 @@ def verification(inp: Inputs) -> dict[str, Any]:
     }
 
 
+def answer_summary(inp: Inputs) -> dict[str, Any]:
+    """What the answer at the top of the report rests on, in counts (the writer's dropped
+    sentences by reason)."""
+    from ..answer.model import INVENTED, KEPT, UNCITED, UNSUPPORTED
+
+    a = inp.answer
+    quotes = a.quotes if a is not None else ()
+    writer = None
+    if a is not None and a.writer:
+        writer = {
+            "written": len(a.writer),
+            "kept": sum(s.status == KEPT for s in a.writer),
+            "dropped": {
+                reason: sum(s.status == reason for s in a.writer)
+                for reason in (INVENTED, UNCITED, UNSUPPORTED)
+            },
+        }
+    return {
+        "themes": len(a.themes) if a is not None else 0,
+        "quoted": sum(q.shown for q in quotes),
+        "cited_papers": len({q.arxiv_id for q in quotes}),
+        "verified_sentences": sum(q.verified for q in quotes),
+        "contradicted_sentences": sum(q.label == "CONTRADICT" for q in quotes),
+        "comparison_rows": len(a.comparison) if a is not None else 0,
+        "writer": writer,
+    }
+
+
 def build_record(inp: Inputs) -> dict[str, Any]:
     summary = inp.summary
     verif = verification(inp)
@@ -121,6 +149,7 @@ def build_record(inp: Inputs) -> dict[str, Any]:
             "rounds": rounds,
         },
         "retrieval": funnel(inp),
+        "answer": answer_summary(inp),
         "verification": verif,
         "gate2": gate,
         "quality_tier": quality_tier(

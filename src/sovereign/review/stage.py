@@ -45,6 +45,17 @@ def brief(ev: Evidence, syn: Synthesis, rules: RoleReview) -> str:
         f"{c['claim']}"
         for c in syn.claims
     ] or ["- (none)"]
+    if syn.answer is not None:  # the answer the report leads with: what the reader gets
+        lines += ["", "Answer (themes; quoted sentences, then papers cited only):"]
+        for theme in syn.answer.themes:
+            lines.append(f"- theme {theme.rank + 1}: {theme.label}")
+            lines += [
+                f"  - {q.claim_id} | {'quoted' if q.shown else 'cited'} | "
+                f"{'verified' if q.verified else 'unverified'} | {q.label} | {q.text}"
+                for q in theme.quotes
+            ]
+        if not syn.answer.themes:
+            lines.append("- (no relevant sentence: the sources do not answer the question)")
     lines += ["", f"Rule-based {rules.role} findings (score {rules.score:.2f}/10):"]
     lines += [
         f"- [{f.severity}] {f.criterion}: {f.finding} evidence: {', '.join(f.evidence) or '-'}"

@@ -98,3 +98,30 @@ def test_html_escapes_and_links_every_quote():
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;x" in html
     assert '<a href="https://arxiv.org/abs/2501.00009">[2501.00009 abstract 0–32]</a>' in html
     assert "<q>" in html and "<p>1 paper bears on this question" in html
+
+
+def test_the_record_counts_what_the_answer_rests_on_and_the_writers_dropped_sentences():
+    from types import SimpleNamespace
+
+    from sovereign.report.record import answer_summary
+
+    writer = (
+        WriterSentence(0, "Kept.", (A1.claim_id,), KEPT, "", "k"),
+        WriterSentence(1, "No.", (A1.claim_id,), UNSUPPORTED, "", "k"),
+        WriterSentence(2, "Made up.", ("9999.99999#0",), INVENTED, "", "k"),
+    )
+    got = answer_summary(SimpleNamespace(answer=Answer(ANSWER.themes, ANSWER.comparison, writer)))
+    assert got == {
+        "themes": 1,
+        "quoted": 2,
+        "cited_papers": 3,
+        "verified_sentences": 2,
+        "contradicted_sentences": 1,
+        "comparison_rows": 2,
+        "writer": {
+            "written": 3,
+            "kept": 1,
+            "dropped": {"invented_citation": 1, "uncited": 0, "unsupported": 1},
+        },
+    }
+    assert answer_summary(SimpleNamespace(answer=None))["writer"] is None

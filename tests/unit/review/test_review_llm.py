@@ -340,6 +340,27 @@ def test_brief_marks_empty_sections():
     assert text.endswith("Rule-based SYNTHESIZER findings (score 0.00/10):\n- (none)\n")
 
 
+def test_brief_shows_the_answer_the_reader_gets():
+    from sovereign.answer.evidence import Quote
+    from sovereign.answer.model import Answer, ShownTheme
+
+    text = "Sparse attention reduces memory by 60% on BookSum."
+    quoted = Quote(f"{A}#1", A, 1, 45, 45 + len(text), text, 0.8, True, "SUPPORT", "measurement")
+    cited = Quote(f"{B}#0", B, 0, 0, 10, "Block sparse", 0.7, False, "CONTRADICT", shown=False)
+    answer = Answer((ShownTheme(0, "memory · booksum", (quoted, cited)),), ())
+    ev = evidence()
+    syn = Synthesis(tuple(ev.claims), answer=answer)
+    rules = RoleReview("SYNTHESIZER", 0, 9.0, ())
+    assert (
+        "Answer (themes; quoted sentences, then papers cited only):\n"
+        "- theme 1: memory · booksum\n"
+        f"  - {A}#1 | quoted | verified | SUPPORT | {text}\n"
+        f"  - {B}#0 | cited | unverified | CONTRADICT | Block sparse\n"
+    ) in brief(ev, syn, rules)
+    empty = brief(ev, Synthesis(tuple(ev.claims), answer=Answer((), ())), rules)
+    assert "- (no relevant sentence: the sources do not answer the question)" in empty
+
+
 # --- config to Settings -------------------------------------------------------------------------
 
 
