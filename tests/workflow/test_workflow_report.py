@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -145,9 +146,10 @@ def test_every_record_validates_and_carries_the_seed_fields(run):
 
 def test_report_follows_the_seeds_draft(run):
     text = (run / "results/answered_pruning/report.md").read_text(encoding="utf-8")
-    headings = [line for line in text.splitlines() if line.startswith("#")]
+    headings = [line for line in text.splitlines() if line.startswith(("# ", "## "))]
     assert headings == [
         f"# SOVEREIGN: {ANSWERED[1]}",
+        "## Answer",
         "## Abstract",
         "## 1 Introduction",
         "## 2 Methodology",
@@ -163,6 +165,28 @@ def test_report_follows_the_seeds_draft(run):
     for claim in claims:
         assert claim["claim_id"] in text
     assert "https://arxiv.org/abs/2509.10377" in text
+
+
+def test_the_answer_quotes_the_papers_at_the_spans_it_cites(run):
+    """End to end: every quote of the answer section is its paper's abstract at the cited span,
+    and every paper the answer cites was kept."""
+    qdir = run / "results/answered_pruning"
+    text = (qdir / "report.md").read_text(encoding="utf-8")
+    answer = text[text.index("## Answer") : text.index("## Abstract")]
+    papers = {p["arxiv_id"]: p for p in pq.read_table(qdir / "filtered.parquet").to_pylist()}
+    quotes = re.findall(
+        r"^- “(.+)” \[(\S+) abstract (\d+)–(\d+)\]\(https://arxiv\.org/abs/\2\)$", answer, re.M
+    )
+    assert quotes, answer
+    for quote, arxiv_id, start, end in quotes:
+        assert papers[arxiv_id]["kept"]
+        assert " ".join(papers[arxiv_id]["abstract"][int(start) : int(end)].split()) == quote
+    cited = set(re.findall(r"\]\(https://arxiv\.org/abs/([^)\s]+)", answer))
+    assert cited and all(papers[c]["kept"] for c in cited)
+    # (the links also name the papers that back or contradict a quote)
+    assert (
+        0 < json.loads((qdir / "record.json").read_text())["answer"]["cited_papers"] <= len(cited)
+    )
 
 
 def test_rerun_in_a_fresh_directory_is_byte_identical(run, tmp_path):

@@ -39,9 +39,16 @@ from .members import code_members
 BUNDLE_CONTRACT = "sovereign-gate2-bundle-v1"
 # Every stage after search: what the sandbox re-run must give back byte for byte.
 OUTPUTS = STAGE_FILES[STAGE_FILES.index("filtered.parquet") :]
-# The stage files whose hashes name what was reproduced; report, record and page also show the
-# corrections, which Gate 2's own verdict changes, so they stay out of the identity.
-IDENTITY_OUTPUTS = OUTPUTS[:4]
+# The outputs of bundles built before the answer stage existed: they carry their own code, so
+# they still verify (tests/workflow/test_gate2.py keeps one).
+OUTPUTS_BEFORE_ANSWER = tuple(name for name in OUTPUTS if name != "answer.parquet")
+LAYOUTS = (OUTPUTS, OUTPUTS_BEFORE_ANSWER)
+
+
+def identity_outputs(outputs: dict[str, str]) -> dict[str, str]:
+    """The stage files whose hashes name what was reproduced: the Parquet ones. Report, record
+    and page also show the corrections, which Gate 2's own verdict changes, so they stay out."""
+    return {name: digest for name, digest in outputs.items() if name.endswith(".parquet")}
 README = """Gate 2 reproduction bundle (sovereign)
 
 Verify it from any directory, with the network cut:
@@ -161,7 +168,7 @@ def identity(members: dict[str, str], outputs: dict[str, str]) -> str:
     skip = ("expected/", "work/corrections/")
     what = {
         "members": {k: v for k, v in members.items() if not k.startswith(skip)},
-        "outputs": {k: outputs[k] for k in IDENTITY_OUTPUTS},
+        "outputs": identity_outputs(outputs),
     }
     return sha256(canonical_json(what).encode("utf-8"))
 

@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import InputFileError
 from ..report.corrections import append_correction, read_corrections
 from ..report.record import record_id
-from .bundle import IDENTITY_OUTPUTS, sha256
+from .bundle import identity_outputs, sha256
 
 VERDICT_CONTRACT = "sovereign-gate2-verdict-v1"
 SCOPE = "every stage after search (the raw stage is frozen in the bundle)"
@@ -31,7 +31,7 @@ def verdict_of(manifest: dict[str, Any], bundle: bytes, **fields: Any) -> dict[s
         "record_id": record_id(question["question"]) if question.get("question") else None,
         "bundle_sha256": sha256(bundle),
         "identity": manifest.get("identity"),
-        "stage_sha256": {k: outputs[k] for k in IDENTITY_OUTPUTS if k in outputs},
+        "stage_sha256": identity_outputs(outputs),
         "scope": SCOPE,
         "files": [],
         **fields,

@@ -36,7 +36,7 @@ from ..errors import SovereignError
 from ..run.entry import LEDGER_MISS_TAG
 from ..versions import package_versions
 from .archive import extract_members, read_archive
-from .bundle import BUNDLE_CONTRACT, OUTPUTS, identity, sha256
+from .bundle import BUNDLE_CONTRACT, LAYOUTS, identity, sha256
 from .diffsummary import summarize
 from .sandbox import GUARD_MESSAGE, METHODS, run_isolated
 from .verdict import now, record_verdict, verdict_of
@@ -83,10 +83,10 @@ def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[
                     "actual_sha256": sha256(members[name]),
                 }
             )
-    if set(outputs) != set(OUTPUTS):
+    if not any(set(outputs) == set(layout) for layout in LAYOUTS):
         bad.append({"file": "manifest.json", "problem": "its outputs are not the stage outputs"})
     else:
-        for name in OUTPUTS:
+        for name in sorted(outputs):
             expected = members.get(f"expected/{name}")
             if expected is not None and sha256(expected) != outputs[name]:
                 bad.append(
