@@ -27,7 +27,6 @@ is deterministic: the same answer and sentences give the same statuses and detai
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -38,7 +37,7 @@ import numpy as np
 
 from ..claims.verifier import LABELS, NEUTRAL, feature_matrix, load_verifier_model
 from ..errors import NetworkError
-from ..net.chat import WRITER_SERVICE, ChatClient, Messages, prompt_sha256
+from ..net.chat import WRITER_SERVICE, ChatClient, Messages, find_json_object, prompt_sha256
 from ..net.http import RetryPolicy
 from ..net.ledger import Ledger
 from ..text.normalize import collapse_whitespace, search_words, stem, stems
@@ -140,7 +139,7 @@ def parse_sentences(text: str, where: str, *, fix: str = FORMAT_FIX) -> list[Dra
     def bad(problem: str) -> NetworkError:
         return NetworkError(where, problem, fix)
 
-    data = _find_object(text)
+    data = find_json_object(text, "sentences")
     if data is None:
         start = " ".join(text[:120].split())
         raise bad(f'the answer holds no JSON object with "sentences": {start!r}')
@@ -159,22 +158,6 @@ def parse_sentences(text: str, where: str, *, fix: str = FORMAT_FIX) -> list[Dra
         ids = (c.strip().removeprefix("[").removesuffix("]").strip() for c in cites)
         drafts.append(Draft(collapse_whitespace(body), tuple(dict.fromkeys(c for c in ids if c))))
     return drafts
-
-
-def _find_object(text: str) -> dict[str, Any] | None:
-    """The first JSON object holding "sentences": fences and prose around it are skipped over."""
-    decoder = json.JSONDecoder()
-    start = text.find("{")
-    while start != -1:
-        try:
-            value, end = decoder.raw_decode(text, start)
-        except ValueError:
-            start = text.find("{", start + 1)
-            continue
-        if isinstance(value, dict) and "sentences" in value:
-            return value
-        start = text.find("{", end)
-    return None
 
 
 # --- the check ----------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ def identity_outputs(outputs: dict[str, str]) -> dict[str, str]:
     """The stage files whose hashes name what was reproduced: the Parquet ones. Report, record
     and page also show the corrections, which Gate 2's own verdict changes, so they stay out."""
     return {name: digest for name, digest in outputs.items() if name.endswith(".parquet")}
+
+
 README = """Gate 2 reproduction bundle (sovereign)
 
 Verify it from any directory, with the network cut:

@@ -225,3 +225,20 @@ def _decode(body: bytes, path: Path) -> str:
             f"delete {path} so the prompt is asked again (needs the network)",
         ) from None
     return text
+
+
+def find_json_object(text: str, key: str) -> dict[str, Any] | None:
+    """The first JSON object in a model's answer that holds `key`: a ```json fence and prose
+    around it are skipped over (models add them however firmly asked not to)."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except ValueError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(value, dict) and key in value:
+            return value
+        start = text.find("{", end)
+    return None

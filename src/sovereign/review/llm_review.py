@@ -9,7 +9,6 @@ fence around it is tolerated, anything else about its shape is not.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any
 
 from ..errors import NetworkError
 from ..io import canonical_json
-from ..net.chat import LLM_SERVICE, ChatClient, prompt_sha256
+from ..net.chat import LLM_SERVICE, ChatClient, find_json_object, prompt_sha256
 
 PROMPT_VERSION = "tribunal-llm-v1"
 
@@ -109,7 +108,7 @@ def parse_review(text: str, where: str, *, fix: str = FORMAT_FIX) -> LlmReview:
     def bad(problem: str) -> NetworkError:
         return NetworkError(where, problem, fix)
 
-    data = _find_verdict(text)
+    data = find_json_object(text, "score")
     if data is None:
         start = " ".join(text[:120].split())
         raise bad(f"the answer holds no JSON object with a score: {start!r}")
@@ -145,22 +144,6 @@ def review(client: ChatClient, role: str, brief: str) -> RoleReview:
         prompt_sha256=completion.prompt_sha256,
         ledger_key=completion.ledger_key,
     )
-
-
-def _find_verdict(text: str) -> dict[str, Any] | None:
-    """The first JSON object holding "score": fences and prose around it are skipped over."""
-    decoder = json.JSONDecoder()
-    start = text.find("{")
-    while start != -1:
-        try:
-            value, end = decoder.raw_decode(text, start)
-        except ValueError:
-            start = text.find("{", start + 1)
-            continue
-        if isinstance(value, dict) and "score" in value:
-            return value
-        start = text.find("{", end)
-    return None
 
 
 def _finding(item: Any, index: int, bad: Callable[[str], NetworkError]) -> tuple[str, list[str]]:
