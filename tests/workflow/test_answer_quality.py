@@ -270,6 +270,26 @@ def _write_results(out: Path, qid: str, evidence: list[str]) -> None:
     (qdir / "report.md").write_text(f"# Q\n\n## References\n\n{refs}")
 
 
+def test_answer_citations_read_only_the_answer_section():
+    text = (
+        "# Title\n\n## Answer\n\nLead.\n\n### 1. theme\n\n"
+        "- “Quote.” [0001.00002 abstract 0–6](https://arxiv.org/abs/0001.00002)\n"
+        "  - Backed by [2503.10009](https://arxiv.org/abs/2503.10009): “Other.”\n\n"
+        'Also in this theme: [2503.10002 abstract 5–9](https://arxiv.org/abs/2503.10002 "x").\n\n'
+        "## Abstract\n\nSee [9999.99999](https://arxiv.org/abs/9999.99999).\n\n## References\n\n"
+        "- <https://arxiv.org/abs/0001.00003> Not in the answer\n"
+    )
+    assert aq.answer_citations(text) == {"0001.00002", "2503.10009", "2503.10002"}
+    assert aq.answer_citations("## Abstract\n\nNo answer section.\n") == set()
+
+
+def test_spearman_by_hand_and_undefined_when_a_side_is_constant():
+    assert aq.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert aq.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert aq.spearman([1, 2, 3], [1, 1, 1]) is None
+    assert aq.spearman([1, 2], [1, 2]) is None
+
+
 def test_evaluate_and_filter_examples_on_hand_made_results(data, tmp_path):
     out = tmp_path / "aq"
     aq.build(out, data)
