@@ -16,9 +16,7 @@ _TRANSPORT = ("url", "api_key_env", "offline", "retries", "backoff", "max_wait",
 class Settings:
     max_themes: int
     quotes_per_theme: int
-    writer_model: str | None  # None: no writer (the deterministic answer alone)
-    writer_max_tokens: int
-    writer_min_overlap: float
+    writer_min_overlap: float  # the writer's check (its model and limits reach it by its client)
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Settings:
@@ -27,8 +25,6 @@ class Settings:
         return cls(
             max_themes=int(a["max_themes"]),
             quotes_per_theme=int(a["quotes_per_theme"]),
-            writer_model=writer.get("model"),
-            writer_max_tokens=int(writer.get("max_tokens", 1)),
             writer_min_overlap=float(writer.get("min_overlap", 0.0)),
         )
 
