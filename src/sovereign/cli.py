@@ -232,6 +232,24 @@ def question_id(question: str) -> str:
     return f"{slug}-{digest}"
 
 
+def answer_lines(report: Path) -> list[str]:
+    """The answer's first sentence and its themes, as report.md's Answer section has them (none
+    for a report without one)."""
+    try:
+        text = report.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    head, found, rest = text.partition("\n## Answer\n")
+    if not found:
+        return []
+    section = rest.split("\n## ", 1)[0]
+    paragraphs = [p.strip() for p in section.split("\n\n") if p.strip()]
+    themes = [line[4:] for line in section.splitlines() if line.startswith("### ")]
+    themes = [t for t in themes if t[:1].isdigit()]  # not Comparison, not the writer's prose
+    lines = [f"  answer: {paragraphs[0]}"] if paragraphs else []
+    return lines + [f"    {theme}" for theme in themes]
+
+
 def verdict_lines(results: Path) -> str:
     """The verdict, score and policy of a question's record, its first reasons, and its files."""
     record_path = results / "record.json"
@@ -247,6 +265,7 @@ def verdict_lines(results: Path) -> str:
         f"{review['max_score']:g} (policy {review['policy']}; {record['quality_tier']['tier']})"
     ]
     lines += [f"  {reason}" for reason in review["reasons"][:3]]
+    lines += answer_lines(results / "report.md")
     lines += [f"  report: {results.resolve() / 'report.md'}"]
     lines += [f"  record: {results.resolve() / 'record.html'}"]
     return "\n".join(lines)

@@ -153,6 +153,19 @@ def test_the_verdict_is_printed_with_its_reasons_and_files(tmp_path):
     assert lines[0] == "q: REJECT, score 1/10 (policy ESCALATE_TO_OWNER; Reviewed synthesis)"
     assert lines[2] == "  fatal (no_sources): none"
     assert lines[-1] == f"  record: {tmp_path.resolve() / 'record.html'}"
+    assert len(lines) == 5  # no report.md: no answer lines
+    (tmp_path / "report.md").write_text(
+        "# T\n\nQuestion: q\n\n## Answer\n\n3 papers bear on this question, in 2 themes.\n\n"
+        "### 1. expert routing\n\nx\n\n### 2. load balance\n\n### Comparison\n\n"
+        "## Abstract\n\n### 9. not a theme\n"
+    )
+    lines = cli.verdict_lines(tmp_path).splitlines()
+    assert lines[3:6] == [
+        "  answer: 3 papers bear on this question, in 2 themes.",
+        "    1. expert routing",
+        "    2. load balance",
+    ]
+    assert lines[-2].startswith("  report: ")
 
 
 def test_run_takes_a_sheet_first_or_passes_a_target_on(tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..text.normalize import fold
+from ..text.normalize import fold, stem
 from ..text.question import REQUEST_WORDS, STOPWORDS
 from .evidence import Quote
 
@@ -84,6 +84,10 @@ def _terms(text: str, excluded: frozenset[str]) -> list[str]:
     return content + bigrams
 
 
+def _stems(term: str) -> set[str]:
+    return {stem(w) for w in term.split()}
+
+
 def name_themes(groups: list[list[Quote]], question: str) -> list[str]:
     """A name per group: its NAME_TERMS most distinctive terms, joined by ' · '."""
     asked = [w for w in _WORD.findall(fold(question)) if w not in STOPWORDS]
@@ -104,12 +108,13 @@ def name_themes(groups: list[list[Quote]], question: str) -> list[str]:
                 t,
             )
             for t, n in c.items()
-            if n >= 2 or len(c) < 2 * NAME_TERMS  # a term of one sentence names only that one
+            if (n >= 2 or len(c) < 2 * NAME_TERMS)  # a term of one sentence names only that one
+            and (spread[t] < len(groups) or len(groups) < 3)  # nor one every theme uses
         )
         chosen: list[str] = []
         for _, term in scored:
-            if any(set(term.split()) & set(other.split()) for other in chosen):
-                continue  # a word already in the name
+            if any(_stems(term) & _stems(other) for other in chosen):
+                continue  # a word already in the name (token ~ tokens)
             chosen.append(term)
             if len(chosen) == NAME_TERMS:
                 break
