@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .comparison import comparison_rows
-from .evidence import Quote, answer_quotes
+from .evidence import Quote, answer_quotes, ranking
 from .model import Answer, ShownTheme, WriterSentence
 from .settings import Settings
 from .themes import Theme, build_themes
@@ -20,7 +20,12 @@ Embed = Callable[[list[str]], np.ndarray]
 Writer = Callable[[str, Answer, dict[str, dict[str, Any]]], Sequence[WriterSentence]]
 
 
-def shown_theme(rank: int, theme: Theme, quotes_per_theme: int) -> ShownTheme:
+def shown_theme(
+    rank: int,
+    theme: Theme,
+    quotes_per_theme: int,
+    key: Callable[[Quote], tuple] = lambda q: q.strength,
+) -> ShownTheme:
     """The theme's strongest sentences from distinct papers, quoted (up to `quotes_per_theme`),
     and every sentence another kept paper contradicts (a reader must see the disagreement);
     then, cited only, the strongest sentence of every other paper in it."""
@@ -28,7 +33,7 @@ def shown_theme(rank: int, theme: Theme, quotes_per_theme: int) -> ShownTheme:
     quoted: list[Quote] = []
     cited: list[Quote] = []
     seen = {q.arxiv_id for q in contradicted}
-    for q in theme.quotes:  # strongest first
+    for q in sorted(theme.quotes, key=key):  # strongest first
         if q.arxiv_id in seen:
             continue
         seen.add(q.arxiv_id)
@@ -37,7 +42,7 @@ def shown_theme(rank: int, theme: Theme, quotes_per_theme: int) -> ShownTheme:
         else:
             cited.append(replace(q, shown=False))
     quoted += contradicted
-    quoted.sort(key=lambda q: q.strength)
+    quoted.sort(key=key)
     return ShownTheme(rank, theme.label, tuple(quoted + cited))
 
 
@@ -51,8 +56,9 @@ def build_answer(
 ) -> Answer:
     quotes = answer_quotes(claims, papers)
     vectors = embed([q.text for q in quotes]) if quotes else np.zeros((0, 1))
-    themes = build_themes(quotes, vectors, question, settings.max_themes)
-    shown = tuple(shown_theme(i, t, settings.quotes_per_theme) for i, t in enumerate(themes))
+    key = ranking(question)
+    themes = build_themes(quotes, vectors, question, settings.max_themes, key)
+    shown = tuple(shown_theme(i, t, settings.quotes_per_theme, key) for i, t in enumerate(themes))
     titles = {p["arxiv_id"]: p["title"] for p in papers}
     table = comparison_rows([q for t in shown for q in t.quotes], titles)
     answer = Answer(shown, tuple(table))

@@ -3,12 +3,20 @@ in their paper's text, as `Quote`s with their spans (a quote is always its span'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from ..text.normalize import stems
+from ..text.question import REQUEST_WORDS, STOPWORDS
 
 # What a paper found outranks what it sets out or restates, at equal relevance and a little below.
 FINDING_KINDS = frozenset({"comparison", "measurement", "finding"})
 FINDING_BONUS = 0.15
+# A sentence in the question's own words is what a reader checks first: up to this much more
+# (all the question's content words present), so "The model is open for the community" does not
+# lead a theme because the relevance model leaned on its paper.
+ON_QUESTION_BONUS = 0.3
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,25 @@ class Quote:
         measurement, finding) counting FINDING_BONUS more than a statement, then the id."""
         bonus = FINDING_BONUS if self.kind in FINDING_KINDS else 0.0
         return (not self.verified, -round(self.relevance + bonus, 9), self.claim_id)
+
+
+def ranking(question: str) -> Callable[[Quote], tuple]:
+    """The sort key a question gives its quotes, strongest first: verified, then relevance plus
+    FINDING_BONUS for a reported result plus ON_QUESTION_BONUS x the share of the question's
+    content words (stemmed) the sentence holds, then the claim id (stable)."""
+    asked = {w for w in stems(question) if w not in STOPWORDS and w not in REQUEST_WORDS}
+
+    def key(q: Quote) -> tuple:
+        words = stems(q.text)
+        share = len(asked & words) / len(asked) if asked else 0.0
+        bonus = FINDING_BONUS if q.kind in FINDING_KINDS else 0.0
+        return (
+            not q.verified,
+            -round(q.relevance + bonus + ON_QUESTION_BONUS * share, 9),
+            q.claim_id,
+        )
+
+    return key
 
 
 def quote_from_claim(claim: dict[str, Any]) -> Quote:

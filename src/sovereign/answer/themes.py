@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,16 +124,21 @@ def name_themes(groups: list[list[Quote]], question: str) -> list[str]:
 
 
 def build_themes(
-    quotes: list[Quote], vectors: np.ndarray, question: str, max_themes: int
+    quotes: list[Quote],
+    vectors: np.ndarray,
+    question: str,
+    max_themes: int,
+    key: Callable[[Quote], tuple] = lambda q: q.strength,
 ) -> list[Theme]:
-    """The quotes (claim-id order, one vector each) as themes, the heaviest first."""
+    """The quotes (claim-id order, one vector each) as themes, the heaviest first, each theme's
+    quotes strongest first by `key`."""
     if not quotes:
         return []
     labels = cluster(vectors, theme_count(len(quotes), max_themes))
     groups: dict[int, list[Quote]] = {}
     for quote, label in zip(quotes, labels, strict=True):
         groups.setdefault(label, []).append(quote)
-    ordered = [sorted(g, key=lambda q: q.strength) for g in groups.values()]
+    ordered = [sorted(g, key=key) for g in groups.values()]
     names = name_themes(ordered, question)
     themes = [Theme(name, tuple(g)) for name, g in zip(names, ordered, strict=True)]
     return sorted(themes, key=lambda t: (-round(t.weight, 9), t.quotes[0].claim_id))

@@ -13,7 +13,7 @@ import pytest
 from sovereign import schemas
 from sovereign.answer.build import build_answer, shown_theme
 from sovereign.answer.comparison import comparison_rows, quote_rows
-from sovereign.answer.evidence import Quote, answer_quotes
+from sovereign.answer.evidence import Quote, answer_quotes, ranking
 from sovereign.answer.model import KEPT, UNSUPPORTED, Answer, WriterSentence
 from sovereign.answer.rows import answer_from_rows, answer_rows
 from sovereign.answer.themes import Theme, build_themes, name_themes, theme_count
@@ -152,6 +152,14 @@ def test_strength_puts_verified_then_results_then_relevance_first():
     unverified = quote("a#3", relevance=0.99, verified=False)
     ranked = sorted([unverified, strong_statement, weak_finding], key=lambda q: q.strength)
     assert ranked == [weak_finding, strong_statement, unverified]  # 0.5 + 0.15 > 0.6
+
+
+def test_a_sentence_in_the_questions_words_leads_one_that_only_its_paper_made_relevant():
+    key = ranking("How do balancing losses affect expert utilization?")
+    on = quote("a#1", "Balancing losses raise expert utilization.", relevance=0.7)
+    off = quote("b#1", "The model is open for the academic community.", relevance=0.9)
+    assert sorted([off, on], key=key) == [on, off]  # 0.7 + 0.3 x 5/5 > 0.9
+    assert sorted([off, on], key=lambda q: q.strength) == [off, on]  # relevance alone
 
 
 # --- themes -----------------------------------------------------------------------------------
