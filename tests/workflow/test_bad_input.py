@@ -191,7 +191,7 @@ CASES = [
         {CONFIG: config(resluts="out")},
         [],
         "sovereign: config/config.yaml: resluts: unknown key\n"
-        "  fix: remove it or use one of: cache, claims, corrections, embed, filter, gate2, ledger, "
+        "  fix: remove it or use one of: answer, cache, claims, corrections, embed, filter, gate2, ledger, "
         "questions, record, results, review, search (did you mean results?)",
     ),
     case(
