@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from sovereign.contracts import STAGE_FILES
 from sovereign.embed.stage import unit_rows
 from support.fake_nim import DEAD_URL, FakeNim, fake_vector
 from support.workflow import fixture_snapshot, make_workdir, result_bytes, snakemake
@@ -100,18 +101,7 @@ def recorded(tmp_path_factory):
 def test_a_nim_run_embeds_with_the_configured_model_and_sends_what_nim_expects(recorded):
     workdir, server = recorded.workdir, recorded.server
     assert sorted(recorded.first) == sorted(
-        [
-            f"{q}/{name}"
-            for q in QUESTIONS
-            for name in (
-                *(f"{stage}.parquet" for stage in ("raw", "filtered", "embeddings", "claims")),
-                "reviews.parquet",
-                "report.md",
-                "record.json",
-                "record.html",
-            )
-        ]
-        + ["index.html"]
+        [f"{q}/{name}" for q in QUESTIONS for name in STAGE_FILES] + ["index.html"]
     )
     passages = {}
     for qid, question in QUESTIONS.items():
