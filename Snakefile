@@ -1,5 +1,5 @@
-# sovereign: research questions -> arXiv search -> TF-IDF filter -> embed -> claims -> answer
-# -> review -> report and public record.
+# sovereign: research questions -> arXiv search -> TF-IDF filter -> embed, full text -> claims
+# -> answer -> review -> report and public record.
 # Thin by design: config, validation and helpers live in rules/common.smk, logic in src/sovereign.
 from snakemake.utils import min_version
 
@@ -32,6 +32,7 @@ if not FROZEN_SEARCH:
 
 include: "rules/filter.smk"
 include: "rules/embed.smk"
+include: "rules/fulltext.smk"
 include: "rules/claims.smk"
 include: "rules/answer.smk"
 include: "rules/review.smk"

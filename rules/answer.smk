@@ -12,6 +12,7 @@ rule answer:
     input:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
+        sections=f"{RESULTS}/{{qid}}/sections.parquet",
     output:
         answer=f"{RESULTS}/{{qid}}/answer.parquet",
     log:

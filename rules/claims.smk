@@ -5,6 +5,7 @@ rule claims:
     input:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
+        sections=f"{RESULTS}/{{qid}}/sections.parquet",
     output:
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
     log:

@@ -16,6 +16,7 @@ from sovereign.answer import settings as answer_settings
 from sovereign.claims import settings as claims_settings
 from sovereign.embed import settings as embed_settings
 from sovereign.filter import settings as filter_settings
+from sovereign.fulltext import settings as fulltext_settings
 from sovereign.report import settings as report_settings
 from sovereign.review import settings as review_settings
 from sovereign.search import settings as search_settings
@@ -133,6 +134,9 @@ onerror:
 
 
 NETWORK_SEARCH = config["search"]["backend"] == "arxiv"
+NETWORK_FULLTEXT = fulltext_settings.mode(
+    config
+) == "arxiv" and not fulltext_settings.offline(config)
 REMOTE_EMBED = config["embed"]["backend"] == "nim" and not config["embed"]["offline"]
 # The verifier and relevance models that claims apply and review and report quote: their digest
 # is a param of those rules, so a retrained model reruns them. (A param, not two input files a
@@ -151,6 +155,7 @@ SETTINGS = {
     "search": search_settings.rerun_params(config),
     "filter": filter_settings.rerun_params(config),
     "embed": embed_settings.rerun_params(config),
+    "fulltext": fulltext_settings.rerun_params(config),
     "claims": claims_settings.rerun_params(config),
     "answer": answer_settings.rerun_params(config),
     "review": review_settings.rerun_params(config),

@@ -7,6 +7,7 @@ rule report:
         raw=f"{RESULTS}/{{qid}}/raw.parquet",
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
+        sections=f"{RESULTS}/{{qid}}/sections.parquet",
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
         answer=f"{RESULTS}/{{qid}}/answer.parquet",
         reviews=f"{RESULTS}/{{qid}}/reviews.parquet",

@@ -13,6 +13,7 @@ rule review:
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
         answer=f"{RESULTS}/{{qid}}/answer.parquet",
+        sections=f"{RESULTS}/{{qid}}/sections.parquet",
     output:
         reviews=f"{RESULTS}/{{qid}}/reviews.parquet",
     log:

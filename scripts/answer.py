@@ -7,6 +7,7 @@ from sovereign.answer.build import build_answer
 from sovereign.answer.rows import answer_rows
 from sovereign.answer.settings import Settings
 from sovereign.encoders.local import encoder_for
+from sovereign.fulltext.rows import section_texts
 from sovereign.io import read_table, write_table
 from sovereign.run import entry
 
@@ -28,6 +29,7 @@ def stage(smk, log):
         lambda texts: encoder.embed(texts, "passage"),
         settings,
         writer,
+        section_texts(read_table(smk.input.sections, schemas.SECTIONS)),
     )
     rows = answer_rows(smk.wildcards.qid, answer)
     write_table(rows, schemas.ANSWER, smk.output.answer, schemas.ANSWER_SORT)

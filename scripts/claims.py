@@ -7,6 +7,7 @@ from sovereign.claims.settings import Settings
 from sovereign.claims.stage import extract_claims
 from sovereign.embed.stage import vectors
 from sovereign.encoders.local import encoder_for
+from sovereign.fulltext.rows import paper_sections
 from sovereign.io import read_table, write_table
 from sovereign.run import entry
 
@@ -18,8 +19,9 @@ def stage(smk, log):
     papers = [p for p in filtered.to_pylist() if p["kept"]]
     settings = Settings(**smk.params.settings)
     encoder = encoder_for(smk.config, smk.threads)
+    sections = paper_sections(read_table(smk.input.sections, schemas.SECTIONS))
     rows = extract_claims(
-        smk.wildcards.qid, smk.params.question, papers, index, settings, log, encoder
+        smk.wildcards.qid, smk.params.question, papers, index, settings, log, encoder, sections
     )
     write_table(rows, schemas.CLAIMS, smk.output.claims, schemas.CLAIMS_SORT)
     verified = sum(r["verified"] for r in rows)

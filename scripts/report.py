@@ -8,6 +8,7 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 from sovereign import schemas
 from sovereign.answer.rows import answer_from_rows
 from sovereign.contracts import STAGE_FILES
+from sovereign.fulltext.rows import readings
 from sovereign.io import read_table, sha256_file, write_atomic
 from sovereign.report.corrections import head_sha256, read_corrections
 from sovereign.report.inputs import Inputs
@@ -54,6 +55,7 @@ def stage(smk, log):
         answer=answer_from_rows(
             read_table(smk.input.answer, schemas.ANSWER).to_pylist(), smk.input.answer
         ),
+        readings=readings(read_table(smk.input.sections, schemas.SECTIONS).to_pylist()),
     )
     schema = json.loads(Path(smk.input.schema).read_text(encoding="utf-8"))
     report, record, page = render_all(inputs, schema, smk.output.record)

@@ -4,6 +4,7 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
 from sovereign.answer.rows import answer_from_rows
+from sovereign.fulltext.rows import section_texts
 from sovereign.io import read_table, write_table
 from sovereign.review.rows import outcome_rows
 from sovereign.review.settings import Settings
@@ -22,6 +23,7 @@ def stage(smk, log):
         answer=answer_from_rows(
             read_table(smk.input.answer, schemas.ANSWER).to_pylist(), smk.input.answer
         ),
+        texts=section_texts(read_table(smk.input.sections, schemas.SECTIONS)),
     )
     llm = smk.config["review"]["llm"]
     extra = None

@@ -51,6 +51,7 @@ STAGE_FILES = (
     "raw.parquet",
     "filtered.parquet",
     "embeddings.parquet",
+    "sections.parquet",
     "claims.parquet",
     "answer.parquet",
     "reviews.parquet",

@@ -69,6 +69,25 @@ EMBEDDINGS = pa.schema(
 )
 EMBEDDINGS_SORT = ("role", "item_id")
 
+# A kept paper's text as sections (sovereign.fulltext): its abstract, then its body as parsed
+# from its source; one row per section.
+SECTIONS = pa.schema(
+    [
+        pa.field("question_id", pa.string(), nullable=False),
+        pa.field("arxiv_id", pa.string(), nullable=False),
+        pa.field("version", pa.int32()),  # of the source read (null: not known)
+        pa.field("section_index", pa.int32(), nullable=False),  # 0: the abstract
+        pa.field("section_path", pa.string(), nullable=False),  # "4 Experiments / 4.2 Ablations"
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("source_kind", pa.string(), nullable=False),  # latex | pdf | abstract
+        pa.field("source_sha256", pa.string()),  # of the source file (null: the abstract)
+        pa.field("source_ref", pa.string()),  # its file name or ledger entry
+        pa.field("parser_version", pa.string(), nullable=False),
+        pa.field("note", pa.string()),  # on the abstract row: why no (or a weaker) full text
+    ]
+)
+SECTIONS_SORT = ("arxiv_id", "section_index")
+
 _EVIDENCE = [
     pa.field("support_arxiv_id", pa.string()),
     pa.field("support_sentence_index", pa.int32()),
@@ -85,8 +104,10 @@ CLAIMS = pa.schema(
         pa.field("question_id", pa.string(), nullable=False),
         pa.field("claim_id", pa.string(), nullable=False),  # <arxiv_id>#<sentence_index>
         pa.field("arxiv_id", pa.string(), nullable=False),
-        pa.field("sentence_index", pa.int32(), nullable=False),
-        pa.field("char_start", pa.int32(), nullable=False),  # span into filtered.abstract
+        pa.field("sentence_index", pa.int32(), nullable=False),  # within the paper
+        pa.field("section_index", pa.int32(), nullable=False),  # sections.parquet; 0: abstract
+        pa.field("section_path", pa.string(), nullable=False),
+        pa.field("char_start", pa.int32(), nullable=False),  # span into the section's text
         pa.field("char_end", pa.int32(), nullable=False),
         pa.field("claim", pa.string(), nullable=False),
         pa.field("claim_kind", pa.string(), nullable=False),  # comparison | measurement | finding
@@ -114,7 +135,9 @@ ANSWER = pa.schema(
         pa.field("claim_id", pa.string()),  # quote and comparison rows: the claim quoted
         pa.field("arxiv_id", pa.string()),
         pa.field("sentence_index", pa.int32()),
-        pa.field("char_start", pa.int32()),  # span into filtered.abstract
+        pa.field("section_index", pa.int32()),  # quote rows: its section (0: the abstract)
+        pa.field("section_path", pa.string()),
+        pa.field("char_start", pa.int32()),  # span into that section's text
         pa.field("char_end", pa.int32()),
         pa.field("text", pa.string(), nullable=False),  # the quote, the value, the sentence
         pa.field("relevance", pa.float64()),

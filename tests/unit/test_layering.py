@@ -22,7 +22,7 @@ LEVELS = [
     {"errors", "contracts", "versions", "text"},
     {"schemas", "io"},
     {"net", "run", "encoders", "config"},
-    {"search", "filter", "embed"},
+    {"search", "filter", "embed", "fulltext"},
     {"claims"},
     {"answer"},
     {"review"},

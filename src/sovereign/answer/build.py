@@ -53,8 +53,11 @@ def build_answer(
     embed: Embed,
     settings: Settings,
     writer: Writer | None = None,
+    texts: dict[tuple[str, int], str] | None = None,
 ) -> Answer:
-    quotes = answer_quotes(claims, papers)
+    """`texts`: the papers' sections by (arXiv id, section index), in which every quote is checked
+    again (default: their abstracts alone)."""
+    quotes = answer_quotes(claims, papers, texts)
     vectors = embed([q.text for q in quotes]) if quotes else np.zeros((0, 1))
     key = ranking(question)
     themes = build_themes(quotes, vectors, question, settings.max_themes, key)

@@ -24,13 +24,15 @@ class Quote:
     claim_id: str
     arxiv_id: str
     sentence_index: int
-    char_start: int  # span into the paper's stored abstract
+    char_start: int  # span into its section's stored text (sections.parquet)
     char_end: int
     text: str
     relevance: float
     verified: bool
     label: str  # the verifier's SUPPORT | CONTRADICT | NEUTRAL for the claim's best evidence
     kind: str = "statement"  # the claim's kind: comparison | measurement | finding | statement
+    section_index: int = 0  # 0: the abstract
+    section_path: str = "Abstract"
     related_arxiv_id: str | None = None  # the kept paper that supports or contradicts it
     related_text: str | None = None  # that paper's sentence
     shown: bool = True  # quoted in full; False: cited only (the paper's strongest sentence)
@@ -79,22 +81,38 @@ def quote_from_claim(claim: dict[str, Any]) -> Quote:
         verified=bool(claim["verified"]),
         label=label,
         kind=claim.get("claim_kind", "statement"),
+        section_index=int(claim.get("section_index") or 0),
+        section_path=claim.get("section_path") or "Abstract",
         related_arxiv_id=related[0],
         related_text=related[1],
     )
 
 
-def answer_quotes(claims: list[dict[str, Any]], papers: list[dict[str, Any]]) -> list[Quote]:
-    """The claims an answer may quote, in claim-id order: relevant, and grounded (checked again:
-    the kept paper's abstract at the span is the claim's text). A contradicted claim stays: the
-    answer says it is contradicted, and by whom."""
-    abstracts = {p["arxiv_id"]: p["abstract"] for p in papers if p["kept"]}
+def answer_quotes(
+    claims: list[dict[str, Any]],
+    papers: list[dict[str, Any]],
+    texts: dict[tuple[str, int], str] | None = None,
+) -> list[Quote]:
+    """The claims an answer may quote, in text order: relevant, and grounded (checked again: the
+    kept paper's section at the span is the claim's text; `texts` are the sections by (arXiv id,
+    section index), by default the abstracts alone). A contradicted claim stays: the answer says
+    it is contradicted, and by whom."""
+    kept = {p["arxiv_id"] for p in papers if p["kept"]}
+    texts = texts if texts is not None else abstract_texts(papers)
     out = []
-    for claim in sorted(claims, key=lambda c: (c["arxiv_id"], c["char_start"])):
-        abstract = abstracts.get(claim["arxiv_id"])
-        if not (claim["relevant"] and claim["grounded"]) or abstract is None:
+    order = sorted(
+        claims, key=lambda c: (c["arxiv_id"], c.get("sentence_index", 0), c["char_start"])
+    )
+    for claim in order:
+        text = texts.get((claim["arxiv_id"], int(claim.get("section_index") or 0)))
+        if not (claim["relevant"] and claim["grounded"]) or claim["arxiv_id"] not in kept:
             continue
-        if abstract[claim["char_start"] : claim["char_end"]] != claim["claim"]:
+        if text is None or text[claim["char_start"] : claim["char_end"]] != claim["claim"]:
             continue
         out.append(quote_from_claim(claim))
     return out
+
+
+def abstract_texts(papers: list[dict[str, Any]]) -> dict[tuple[str, int], str]:
+    """Each kept paper's abstract as its only section (no full text)."""
+    return {(p["arxiv_id"], 0): p["abstract"] for p in papers if p["kept"]}

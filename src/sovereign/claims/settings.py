@@ -13,11 +13,12 @@ from ..io import canonical
 class Settings:
     evidence_papers: int  # other kept papers, nearest in the semantic index, searched
     evidence_sentences: int  # their sentences, nearest to the claim, judged by the verifier
+    body_claims: int  # claims taken from a paper's body (full text), the most relevant
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Settings:
         c = config["claims"]
-        return cls(int(c["evidence_papers"]), int(c["evidence_sentences"]))
+        return cls(int(c["evidence_papers"]), int(c["evidence_sentences"]), int(c["body_claims"]))
 
 
 def rerun_params(config: dict[str, Any]) -> dict[str, Any]:

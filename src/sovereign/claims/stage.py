@@ -31,6 +31,7 @@ from ..encoders.base import Embedder, cosine
 from ..encoders.local import encoder
 from ..encoders.wordllama import WordLlamaEmbedder
 from ..errors import InputFileError
+from ..fulltext.model import ABSTRACT_PATH
 from ..text.normalize import fold
 from ..text.sentences import sentence_spans
 from .relevance import load_relevance_model, relevance_features
@@ -111,18 +112,35 @@ def is_statement(sentence: str) -> bool:
 @dataclass(frozen=True)
 class Sentence:
     arxiv_id: str
-    index: int
-    start: int
+    index: int  # within the paper, across its sections in order
+    start: int  # span into its section's stored text
     end: int
     text: str
+    section_index: int = 0  # 0: the abstract
+    section_path: str = "Abstract"
 
 
-def paper_sentences(paper: dict[str, Any]) -> list[Sentence]:
-    abstract = paper["abstract"]
-    return [
-        Sentence(paper["arxiv_id"], i, s, e, abstract[s:e])
-        for i, (s, e) in enumerate(sentence_spans(abstract))
-    ]
+def paper_sentences(
+    paper: dict[str, Any], sections: list[tuple[int, str, str]] | None = None
+) -> list[Sentence]:
+    """The paper's sentences, section by section: `sections` are (index, path, text) as in
+    sections.parquet (the abstract first); without them, the abstract alone."""
+    sections = sections or [(0, ABSTRACT_PATH, paper["abstract"])]
+    out: list[Sentence] = []
+    for section_index, path, text in sections:
+        for s, e in sentence_spans(text):
+            out.append(Sentence(paper["arxiv_id"], len(out), s, e, text[s:e], section_index, path))
+    return out
+
+
+def body_claims(
+    candidates: list[tuple[Sentence, str, float]], limit: int
+) -> list[tuple[Sentence, str, float]]:
+    """A paper's claims from its body: the body of a paper holds many checkable sentences about
+    what the question does not ask, so only relevant full statements are taken, at most `limit`
+    per paper, the most relevant first (ties: text order)."""
+    ranked = sorted(candidates, key=lambda c: (-c[2], c[0].index))[:limit]
+    return sorted(ranked, key=lambda c: c[0].index)
 
 
 def _nearest_papers(
@@ -141,12 +159,14 @@ def extract_claims(
     settings: Settings,
     log: Callable[[str], None] = lambda _m: None,
     relevance_encoder: Embedder | None = None,
+    sections: dict[str, list[tuple[int, str, str]]] | None = None,
 ) -> list[dict[str, Any]]:
     """Claims-stage rows for the kept `papers` (sorted by arxiv_id); `index` is the embed
     stage's {arxiv_id: vector}, used to pick which papers may hold a claim's evidence;
     `relevance_encoder` (default: the pipeline's sentence encoder) gives the relevance model's
-    cosines, the one it was fitted on.
-    A claim is grounded when its span in the stored abstract gives its text back (extracted
+    cosines, the one it was fitted on; `sections` ({arxiv_id: [(index, path, text)]}, from the
+    full-text stage) are the papers' texts (default: their abstracts).
+    A claim is grounded when its span in its stored section gives its text back (extracted
     verbatim, so always; checked rather than assumed)."""
     papers = sorted(papers, key=lambda p: p["arxiv_id"])
     ids = [p["arxiv_id"] for p in papers]
@@ -161,7 +181,8 @@ def extract_claims(
             f"holds no vector for kept paper(s) {', '.join(missing[:5])}",
             "delete it and run the workflow again to rebuild it",
         )
-    sentences = {p["arxiv_id"]: paper_sentences(p) for p in papers}
+    sections = sections or {}
+    sentences = {p["arxiv_id"]: paper_sentences(p, sections.get(p["arxiv_id"])) for p in papers}
     all_sentences = [s for p in papers for s in sentences[p["arxiv_id"]]]
     if not all_sentences:
         log(f"0 sentences in {len(papers)} papers, 0 claims")
@@ -190,15 +211,29 @@ def extract_claims(
         dtype=np.float64,
     )
     p_relevant = relevance_model.probability(rel_rows)
-    claims = []
-    relevance_list = []
+    claims: list[tuple[Sentence, str]] = []
+    relevance_list: list[float] = []
+    body: dict[str, list[tuple[Sentence, str, float]]] = {}
     for s, prob in zip(all_sentences, p_relevant, strict=True):
-        kind = claim_kind(s.text) or (
-            "statement" if prob >= relevance_model.threshold and is_statement(s.text) else None
-        )
-        if kind is not None:
+        relevant = prob >= relevance_model.threshold
+        if s.section_index == 0:
+            kind = claim_kind(s.text) or (
+                "statement" if relevant and is_statement(s.text) else None
+            )
+            if kind is not None:
+                claims.append((s, kind))
+                relevance_list.append(float(prob))
+        elif relevant and is_statement(s.text):
+            body.setdefault(s.arxiv_id, []).append(
+                (s, claim_kind(s.text) or "statement", float(prob))
+            )
+    for arxiv_id in sorted(body):
+        for s, kind, prob in body_claims(body[arxiv_id], settings.body_claims):
             claims.append((s, kind))
-            relevance_list.append(float(prob))
+            relevance_list.append(prob)
+    order = sorted(range(len(claims)), key=lambda n: (claims[n][0].arxiv_id, claims[n][0].index))
+    claims = [claims[n] for n in order]
+    relevance_list = [relevance_list[n] for n in order]
     log(f"{len(all_sentences)} sentences in {len(papers)} papers, {len(claims)} claims")
     if not claims:
         return []
@@ -216,17 +251,28 @@ def extract_claims(
     # Candidate evidence per claim: sentences of the nearest other papers, nearest to the claim,
     # and no less similar than the verifier's training pairs (outside that it is not judged).
     verifier = load_verifier_model()
+    by_paper = {
+        i: np.stack([sentence_vectors[(s.arxiv_id, s.index)] for s in sentences[i]]).astype(
+            np.float64
+        )
+        for i in ids
+        if sentences[i]
+    }
     pairs: list[tuple[int, Sentence]] = []
     for n, (claim, _) in enumerate(claims):
-        others = [i for i in ids if i != claim.arxiv_id]
+        others = [i for i in ids if i != claim.arxiv_id and i in by_paper]
         nearest = _nearest_papers(index, claim.arxiv_id, others, settings.evidence_papers)
-        cv = sentence_vectors[(claim.arxiv_id, claim.index)]
-        scored = [
-            (-cosine(cv, sentence_vectors[(s.arxiv_id, s.index)]), s.arxiv_id, s.index, s)
-            for other in nearest
-            for s in sentences[other]
-        ]
-        ranked = [t[3] for t in sorted(scored, key=lambda t: t[:3]) if -t[0] >= verifier.min_cosine]
+        cv = np.asarray(sentence_vectors[(claim.arxiv_id, claim.index)], dtype=np.float64)
+        scored = []
+        for other in nearest:
+            # elementwise product and numpy's own sum per row (no BLAS): the same bits anywhere
+            cosines = np.sum(by_paper[other] * cv, axis=1)
+            scored.extend(
+                (-float(c), other, s.index, s)
+                for c, s in zip(cosines, sentences[other], strict=True)
+                if c >= verifier.min_cosine
+            )
+        ranked = [t[3] for t in sorted(scored, key=lambda t: t[:3])]
         pairs.extend((n, s) for s in ranked[: settings.evidence_sentences])
 
     if pairs:
@@ -246,7 +292,11 @@ def extract_claims(
         judged.setdefault(n, []).append((s, p))
 
     threshold = relevance_model.threshold
-    abstracts = {p["arxiv_id"]: p["abstract"] for p in papers}
+    texts = {
+        (p["arxiv_id"], i): text
+        for p in papers
+        for i, _path, text in sections.get(p["arxiv_id"]) or [(0, "", p["abstract"])]
+    }
     rows = []
     for n, (claim, kind) in enumerate(claims):
         rows.append(
@@ -258,7 +308,8 @@ def extract_claims(
                 threshold,
                 judged.get(n, []),
                 verifier,
-                grounded=abstracts[claim.arxiv_id][claim.start : claim.end] == claim.text,
+                grounded=texts[(claim.arxiv_id, claim.section_index)][claim.start : claim.end]
+                == claim.text,
             )
         )
     return rows
@@ -292,6 +343,8 @@ def _row(
         "claim_id": f"{claim.arxiv_id}#{claim.index}",
         "arxiv_id": claim.arxiv_id,
         "sentence_index": claim.index,
+        "section_index": claim.section_index,
+        "section_path": claim.section_path,
         "char_start": claim.start,
         "char_end": claim.end,
         "claim": claim.text,

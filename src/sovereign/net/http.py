@@ -32,6 +32,13 @@ REDACTED = "[redacted]"
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 
 
+def user_agent(contact: str) -> str:
+    """What sovereign calls itself to arXiv (its API and its e-prints alike)."""
+    from .. import __version__
+
+    return f"sovereign/{__version__} (literature synthesis; {contact})"
+
+
 def is_transient(status: int) -> bool:
     """Statuses worth asking again: timeouts, rate limits and every server-side error."""
     return status in (408, 429) or 500 <= status < 600
@@ -104,6 +111,7 @@ def request_with_retries(
     auth_hint: str | None = None,
     secrets: tuple[str, ...] = (),
     incomplete: Callable[[bytes], str | None] = lambda _body: None,
+    answers: tuple[int, ...] = (),
 ) -> Response:
     """Send one request, retrying transient failures; `what` names it in every message.
 
@@ -111,7 +119,9 @@ def request_with_retries(
     `secrets` (the key sent, a URL's password) are masked in every message that quotes the
     server or the HTTP library, before anything is shortened, so no part of them survives.
     `incomplete` looks at a 200 answer's body: what is wrong with it if it came out cut short or
-    garbled (asked again, like any transient fault), else None.
+    garbled (asked again, like any transient fault), else None. `answers` are error statuses
+    that are the service's final word (a 404 for a file that does not exist): returned, not
+    raised.
     """
     import requests  # here: importing it costs every job that never sends a request
 
@@ -143,6 +153,8 @@ def request_with_retries(
                 if problem is None:
                     return Response(resp.status_code, resp.content, dict(resp.headers))
                 wait = backoff
+            elif resp.status_code in answers:
+                return Response(resp.status_code, resp.content, dict(resp.headers))
             elif not is_transient(resp.status_code):
                 quoted = _snippet(resp.content, secrets)
                 raise NetworkError(

@@ -15,6 +15,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# The one lock every request to arXiv waits on (API pages and e-prints alike), in the ledger.
+ARXIV_RATE_LOCK = ".arxiv-rate.lock"
+
 
 class IntervalLock:
     def __init__(

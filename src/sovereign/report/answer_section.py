@@ -3,10 +3,12 @@ stance line, its quotes cited to their passages and its other papers cited; then
 table; then the writer model's checked sentences, if a writer was used.
 
 A quote is its claim's text exactly, so a reader finds it again at its span (the citation names
-the abstract and the character span, and links the paper).
+the section, `§4.2` or the abstract, and the character span, and links the paper).
 """
 
 from __future__ import annotations
+
+import re
 
 from ..answer.evidence import Quote
 from ..answer.model import INVENTED, UNCITED, UNSUPPORTED, Answer, ShownTheme
@@ -16,10 +18,24 @@ ARXIV_ABS = "https://arxiv.org/abs/"
 HEADING = "Answer"
 
 
+def section_mark(path: str) -> str:
+    """`§4.2` for "4 Experiments / 4.2 Ablations", `§A.1` for an appendix's, `§Related Work` for
+    an unnumbered one (a lone capital counts as a number only in an appendix: "A Survey" is a
+    title)."""
+    last = path.rpartition(" / ")[2].strip()
+    number = r"\d+(?:\.\d+)*|[A-Z]\.\d+(?:\.\d+)*"
+    if "Appendix" in path:
+        number += "|[A-Z]"
+    match = re.match(rf"^({number})\s+\S", last)
+    return f"§{match[1]}" if match else f"§{last}"
+
+
 def passage(q: Quote) -> str:
-    """Where a quote stands: `2401.01234 abstract 120–245` (a section path once full text is
-    read)."""
-    return f"{q.arxiv_id} abstract {q.char_start}–{q.char_end}"
+    """Where a quote stands: `2401.01234 §4.2, 120–245` (characters of the section's stored
+    text, sections.parquet), or `2401.01234 abstract 120–245` for a sentence of the abstract."""
+    if q.section_index == 0:
+        return f"{q.arxiv_id} abstract {q.char_start}–{q.char_end}"
+    return f"{q.arxiv_id} {section_mark(q.section_path)}, {q.char_start}–{q.char_end}"
 
 
 def lead(answer: Answer | None, kept: int) -> str:

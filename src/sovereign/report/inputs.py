@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..answer.model import Answer
+from ..fulltext.rows import Reading
 from ..review.rows import Summary
 
 
@@ -27,3 +28,4 @@ class Inputs:
     versions: dict[str, str]
     corrections_head: str = "0" * 64  # sha256 of the correction file's last line
     answer: Answer | None = None  # answer.parquet (None: a record built without one)
+    readings: list[Reading] | None = None  # sections.parquet, per paper (None: abstracts only)

@@ -72,15 +72,49 @@ def funnel(inp: Inputs) -> dict[str, Any]:
     }
 
 
+def full_text(inp: Inputs) -> dict[str, Any]:
+    """Which kept papers were read in full, and from what (the rest from their abstracts)."""
+    readings = inp.readings or []
+    counts = {k: sum(r.kind == k for r in readings) for k in ("latex", "pdf", "abstract")}
+    papers = [
+        {
+            "arxiv_id": r.arxiv_id,
+            "read_from": r.kind,
+            "sections": r.sections,
+            "source": r.ref,
+            "source_sha256": r.sha256,
+            "note": r.note,
+        }
+        for r in readings
+    ]
+    return {**counts, "papers": papers}
+
+
+def source_phrase(text: dict[str, Any]) -> str:
+    """`parsed source sections (3 LaTeX e-prints, 1 PDF, 30 arXiv abstracts; sentence spans)`."""
+    parts = [
+        f"{text['latex']} LaTeX e-print{'s' * (text['latex'] != 1)}" if text["latex"] else "",
+        f"{text['pdf']} PDF{'s' * (text['pdf'] != 1)}" if text["pdf"] else "",
+        f"{text['abstract']} arXiv abstract{'s' * (text['abstract'] != 1)} only"
+        if text["abstract"] and (text["latex"] or text["pdf"])
+        else "",
+    ]
+    if not (text["latex"] or text["pdf"]):
+        return "parsed source sections (arXiv abstracts, sentence spans)"
+    return f"parsed source sections ({', '.join(p for p in parts if p)}; sentence spans)"
+
+
 def verification(inp: Inputs) -> dict[str, Any]:
     grounded = sum(c["grounded"] for c in inp.claims)
+    text = full_text(inp)
     if grounded:
         return {
             "level": "L2",
             "label": "Source-grounded claims",
             "source_grounded_claims": grounded,
-            "claim_record_source": "parsed source sections (arXiv abstracts, sentence spans)",
+            "claim_record_source": source_phrase(text),
             "rule": "L2 when at least one claim is grounded in its source span, else L1",
+            "full_text": text,
         }
     return {
         "level": "L1",
@@ -92,6 +126,7 @@ def verification(inp: Inputs) -> dict[str, Any]:
             else "none (no claim was extracted from the kept sources)"
         ),
         "rule": "L2 when at least one claim is grounded in its source span, else L1",
+        "full_text": text,
     }
 
 

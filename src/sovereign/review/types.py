@@ -56,6 +56,8 @@ class Evidence:
     papers: list[dict[str, Any]]  # filtered.parquet (kept or not)
     claims: list[dict[str, Any]]  # claims.parquet
     answer: Answer | None = None  # answer.parquet (None: judged on the claims alone)
+    # sections.parquet's texts by (arxiv_id, section_index); None: the abstracts alone
+    texts: dict[tuple[str, int], str] | None = None
 
     @property
     def kept(self) -> list[dict[str, Any]]:
@@ -67,6 +69,14 @@ class Evidence:
 
     def paper(self, arxiv_id: str) -> dict[str, Any] | None:
         return self._by_id.get(arxiv_id)
+
+    def section_text(self, arxiv_id: str, section_index: int) -> str | None:
+        """The stored text a claim's span points into: its section, or (without full text)
+        the paper's abstract."""
+        if self.texts is not None:
+            return self.texts.get((arxiv_id, section_index))
+        paper = self.paper(arxiv_id)
+        return paper["abstract"] if paper is not None and section_index == 0 else None
 
 
 @dataclass(frozen=True)

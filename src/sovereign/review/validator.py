@@ -26,7 +26,7 @@ def validator(ev: Evidence, syn: Synthesis, s: Settings) -> RoleReview:
     kept = {p["arxiv_id"]: p for p in ev.kept}
     retrieved = {h["arxiv_id"] for h in ev.hits}
     checks = {
-        "ungrounded": (4.0, [c for c in claims if not _grounded(c, kept)]),
+        "ungrounded": (4.0, [c for c in claims if not _grounded(c, kept, ev)]),
         "unknown_reference": (3.0, [c for c in claims if not _references_real(c, kept, retrieved)]),
         "inconsistent_confidence": (2.0, [c for c in claims if not _consistent(c, s)]),
         "unverified_presented": (3.0, [c for c in claims if not c["verified"]]),
@@ -66,12 +66,12 @@ def validator(ev: Evidence, syn: Synthesis, s: Settings) -> RoleReview:
     return RoleReview("VALIDATOR", 0, score_from(sum(f.points for f in findings)), tuple(findings))
 
 
-def _grounded(claim: dict[str, Any], kept: dict[str, dict[str, Any]]) -> bool:
-    """Checked again here, not trusted: the claim must be its paper's abstract at its span."""
-    paper = kept.get(claim["arxiv_id"])
-    if paper is None or not claim["grounded"]:
+def _grounded(claim: dict[str, Any], kept: dict[str, dict[str, Any]], ev: Evidence) -> bool:
+    """Checked again here, not trusted: the claim must be its paper's section at its span."""
+    if claim["arxiv_id"] not in kept or not claim["grounded"]:
         return False
-    return paper["abstract"][claim["char_start"] : claim["char_end"]] == claim["claim"]
+    text = ev.section_text(claim["arxiv_id"], int(claim.get("section_index") or 0))
+    return text is not None and text[claim["char_start"] : claim["char_end"]] == claim["claim"]
 
 
 def _references_real(claim: dict[str, Any], kept: dict[str, Any], retrieved: set[str]) -> bool:

@@ -25,7 +25,6 @@ import requests
 from arxiv import _feed
 from lxml import etree
 
-from .. import __version__
 from ..errors import InputFileError, LedgerMiss, NetworkError
 from ..net.http import RetryPolicy, request_with_retries
 from ..net.ledger import Entry, Ledger
@@ -38,10 +37,6 @@ OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 ATOM_FEED = f"{ATOM}feed"
 # arXiv answers a query it cannot run with HTTP 200 and one entry whose id is under this path.
 API_ERROR_ID = "arxiv.org/api/errors"
-
-
-def user_agent(contact: str) -> str:
-    return f"sovereign/{__version__} (literature synthesis; {contact})"
 
 
 def feed_request(url: str) -> dict[str, str]:

@@ -8,13 +8,12 @@ from typing import Any
 
 from ..contracts import Question
 from ..net.ledger import Ledger
-from ..net.ratelimit import IntervalLock
+from ..net.ratelimit import ARXIV_RATE_LOCK, IntervalLock
 from .queries import Query, expand
 from .settings import Settings
 from .snapshot_files import index_dir
 from .snapshot_index import SnapshotIndex
 
-RATE_LOCK_NAME = ".arxiv-rate.lock"
 MAX_PAGE_SIZE = 100  # arXiv pages larger than this are slow and often cut short
 
 
@@ -62,7 +61,8 @@ def search_arxiv(
     # imported here: a snapshot search never loads the arxiv client or requests
     import requests
 
-    from .arxiv_api import LedgerClient, Transport, user_agent
+    from ..net.http import user_agent
+    from .arxiv_api import LedgerClient, Transport
 
     replay = settings.backend == "replay"
     ledger = Ledger(settings.ledger)
@@ -75,7 +75,7 @@ def search_arxiv(
         replay=replay,
         session=session,
         policy=settings.policy,
-        lock=IntervalLock(Path(settings.ledger) / RATE_LOCK_NAME, settings.min_interval),
+        lock=IntervalLock(Path(settings.ledger) / ARXIV_RATE_LOCK, settings.min_interval),
         log=log,
     )
     page_size = min(settings.max_results, MAX_PAGE_SIZE)

@@ -1,0 +1,1 @@
+"""The full-text stage: papers' own sources (arXiv e-prints, PDFs) parsed into sections."""
