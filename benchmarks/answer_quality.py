@@ -42,6 +42,32 @@ same bytes on every run. `run` runs the real pipeline (from the repository root,
 half's sub-sheet, logging to DIR/run_<half>.log. `evaluate` reads DIR/results/<question_id>/ and
 prints a table and a summary; questions not run yet are listed as missing, the baseline still
 covers every question of the half.
+
+The full-text variant (`build --fulltext`, into its own directory) moves each quote out of the
+abstract into the body of a synthetic LaTeX source: the evidence paper keeps its id and title,
+its abstract becomes a neutral one made from the title ("This paper studies <title>. We describe
+our setting, experiments and findings in the body of the paper.", never holding the quote), and
+DIR/sources/<id>.tar.gz, an arXiv-style e-print (main.tex with \\documentclass, the same abstract,
+Introduction, Method, Results, Conclusion and a bibliography; refs.bib), holds the quote as a
+paragraph of "3 Results", the other sections neutral filler (answer_quality_fulltext.py). The
+overlay adds `fulltext: {source: directory, sources: DIR/sources}`, so the full-text stage reads
+those e-prints and the claims stage can take the quote as a body claim, which the answer cites
+as `[id §3, a–b](…)`. `run` and `evaluate` work on that directory unchanged:
+
+    .venv/bin/python benchmarks/answer_quality.py build --fulltext --out answer-bench-ft
+    .venv/bin/python benchmarks/answer_quality.py run --out answer-bench-ft --half report
+    .venv/bin/python benchmarks/answer_quality.py evaluate --out answer-bench-ft --half report
+
+It measures what reading bodies buys: search and the filter see only the title (the quote's
+first ten words) and the neutral abstract, so evidence must be found from them and quoted from
+the body; the target is rubric coverage at least the abstract variant's on the same questions.
+Coverage counts cited papers, and the report cites every kept paper, so it moves with retrieval
+(which reads metadata only), not with the full-text stage; `evaluate` therefore also gives the
+claims taken from body sections, the papers the answer quotes from a body, and the share of the
+answer's body passages from evidence papers that stand in §3, where the quote is, rather than in
+the filler (`body_claims`, `answer_body_cited`, `answer_results_share`): whether the answer
+quotes the evidence it cites. The BM25 baseline reads titles and abstracts only, as before, so
+here it sees the neutral abstracts.
 """
 
 from __future__ import annotations
@@ -64,6 +90,10 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
+if str(REPO / "benchmarks") not in sys.path:  # the full-text variant's module, beside this one
+    sys.path.insert(0, str(REPO / "benchmarks"))
+
+import answer_quality_fulltext as ft  # noqa: E402
 
 from sovereign.config import questions  # noqa: E402
 from sovereign.config.checks import default_config  # noqa: E402
@@ -134,11 +164,14 @@ def evidence_ids(entries: list[dict[str, Any]]) -> dict[str, str]:
     return {q: f"{EVIDENCE_PREFIX}{i:05d}" for i, q in enumerate(ordered, start=1)}
 
 
-def evidence_record(paper_id: str, quote: str) -> dict[str, Any]:
+def evidence_record(paper_id: str, quote: str, fulltext: bool = False) -> dict[str, Any]:
+    """The quote's paper: its abstract is the quote, or (full-text variant) a neutral abstract
+    made from its title, the quote left to the paper's body."""
+    title = title_of(quote)
     return {
         "id": paper_id,
-        "title": title_of(quote),
-        "summary": quote,
+        "title": title,
+        "summary": ft.neutral_abstract(title, quote) if fulltext else quote,
         "authors": ["ScholarQA-CS evidence"],
         "categories": ["cs.CL"],
         "published": f"{EVIDENCE_DATE}T00:00:00Z",
@@ -195,8 +228,10 @@ def _write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def overlay(out: Path, questions: Path) -> dict[str, Any]:
-    return {
+def overlay(out: Path, questions: Path, fulltext: bool = False) -> dict[str, Any]:
+    """The config overlay; the full-text variant also points the full-text stage at
+    DIR/sources."""
+    config: dict[str, Any] = {
         "questions": str(questions),
         "results": str(out / "results"),
         "ledger": str(out / "ledger"),
@@ -207,10 +242,14 @@ def overlay(out: Path, questions: Path) -> dict[str, Any]:
             "index": str(out / "indexes"),
         },
     }
+    if fulltext:
+        config["fulltext"] = ft.overlay_section(out)
+    return config
 
 
-def build(out: Path, data: Path = DEFAULT_DATA) -> dict[str, Any]:
-    """Write the benchmark's inputs under `out`; returns the counts it printed."""
+def build(out: Path, data: Path = DEFAULT_DATA, fulltext: bool = False) -> dict[str, Any]:
+    """Write the benchmark's inputs under `out` (with `fulltext`, the full-text variant's);
+    returns the counts it printed."""
     out = Path(out).resolve()
     data = Path(data).resolve()
     entries = load_entries(data)
@@ -218,17 +257,26 @@ def build(out: Path, data: Path = DEFAULT_DATA) -> dict[str, Any]:
     gold = gold_from(entries, ids)
     snapshot = out / "snapshot"
 
-    lines = [
-        json.dumps(evidence_record(pid, quote), ensure_ascii=False)
+    records = {
+        pid: evidence_record(pid, quote, fulltext)
         for quote, pid in sorted(ids.items(), key=lambda kv: kv[1])
-    ]
+    }
+    lines = [json.dumps(r, ensure_ascii=False) for r in records.values()]
     wanted = {snapshot / EVIDENCE_FILE: ("\n".join(lines) + "\n").encode("utf-8")}
     source = data / DISTRACTORS
     for file in snapshot_files(source):
         wanted[snapshot / file.relative_to(source)] = file.read_bytes()
-    if snapshot.is_dir():  # files left by a build from other data would join the corpus
-        for stale in sorted(p for p in snapshot.rglob("*") if p.is_file() and p not in wanted):
-            stale.unlink()
+    quotes = {pid: quote for quote, pid in ids.items()}
+    if fulltext:
+        wanted.update(
+            ft.source_files(
+                out, {p: (r["title"], r["summary"], quotes[p]) for p, r in records.items()}
+            )
+        )
+    for folder in (snapshot, out / ft.SOURCES):
+        if folder.is_dir():  # files left by another build would join the corpus or the sources
+            for stale in sorted(p for p in folder.rglob("*") if p.is_file() and p not in wanted):
+                stale.unlink()
     for path, blob in wanted.items():
         _write(path, blob)
 
@@ -237,16 +285,22 @@ def build(out: Path, data: Path = DEFAULT_DATA) -> dict[str, Any]:
     split = {qid: g["half"] for qid, g in gold.items()}
     _write(out / "split.json", _dump_json(split).encode("utf-8"))
     _write(out / "gold.json", _dump_json(gold).encode("utf-8"))
-    config = overlay(out, out / "questions.tsv")
+    config = overlay(out, out / "questions.tsv", fulltext)
     _write(out / "config.yaml", yaml.safe_dump(config, sort_keys=True).encode("utf-8"))
 
-    # Every evidence paper must come back from the pipeline's own reader, dated as written.
+    # Every evidence paper must come back from the pipeline's own reader, dated as written (and,
+    # in the full-text variant, its abstract without the quote, its e-print with it).
     papers, _ = load_snapshot(snapshot)
     by_id = {p["arxiv_id"]: p for p in papers}
     for quote, pid in ids.items():
         paper = by_id.get(pid)
-        if paper is None or paper["abstract"] != quote or paper_date(paper) != EVIDENCE_DATE:
+        abstract = records[pid]["summary"]
+        if paper is None or paper["abstract"] != abstract or paper_date(paper) != EVIDENCE_DATE:
             raise SystemExit(f"evidence paper {pid} does not load back from {snapshot}")
+        if fulltext:
+            blob = wanted[out / ft.SOURCES / f"{pid}{ft.SUFFIX}"]
+            if problem := ft.check_source(blob, paper["abstract"], quote):
+                raise SystemExit(f"evidence paper {pid}: {problem}")
 
     raw_quotes = [q for e in entries for item in rubric_items(e) for q in item["evidence"]]
     owners: dict[str, set[str]] = {}
@@ -283,6 +337,12 @@ def build(out: Path, data: Path = DEFAULT_DATA) -> dict[str, Any]:
         f"({counts['quotes_shared_across_questions']} shared across questions)"
     )
     print(f"snapshot: {counts['snapshot_papers']} distinct papers in {snapshot}")
+    if fulltext:
+        counts["sources"] = len(ids)
+        print(
+            f"full text: {len(ids)} e-prints in {out / ft.SOURCES} (each quote in §3 Results, "
+            "its abstract neutral)"
+        )
     print(f"split: fit {counts['fit']}, report {counts['report']}")
     if min(halves["fit"], halves["report"]) < 0.35 * len(gold):
         print("warning: the split is badly unbalanced")
@@ -316,7 +376,8 @@ def run(
     sheet = out / f"questions_{half}.tsv"
     _write(sheet, sheet_text([(q, gold[q]["question"]) for q in qids]).encode("utf-8"))
     config = out / f"config_{half}.yaml"
-    _write(config, yaml.safe_dump(overlay(out, sheet), sort_keys=True).encode("utf-8"))
+    settings = overlay(out, sheet, ft.is_fulltext(out))
+    _write(config, yaml.safe_dump(settings, sort_keys=True).encode("utf-8"))
     snakemake = REPO / ".venv" / "bin" / "snakemake"
     if not snakemake.exists():
         snakemake = Path(shutil.which("snakemake") or "snakemake")
@@ -371,14 +432,17 @@ def coverage(rubrics: list[dict[str, Any]], cited: set[str]) -> float | None:
 _REFERENCE = re.compile(r"<https?://arxiv\.org/abs/([^>\s]+)>")
 
 
-def answer_citations(markdown: str) -> set[str]:
-    """The arXiv ids the report's `## Answer` section cites (its quotes, its theme's other papers,
-    its comparison table): what a reader of the answer alone is pointed to."""
+def answer_section(markdown: str) -> str:
+    """The report's `## Answer` section ("" when there is none)."""
     parts = re.split(r"^## Answer[ \t]*$", markdown, maxsplit=1, flags=re.M)
-    if len(parts) < 2:
-        return set()
-    section = re.split(r"^## ", parts[1], maxsplit=1, flags=re.M)[0]
-    return set(_ANSWER_LINK.findall(section))
+    return re.split(r"^## ", parts[1], maxsplit=1, flags=re.M)[0] if len(parts) > 1 else ""
+
+
+def answer_citations(markdown: str) -> set[str]:
+    """The arXiv ids the report's `## Answer` section cites (its quotes, cited to the abstract,
+    `[id abstract a–b](…)`, or to a body section, `[id §3, a–b](…)`; its theme's other papers,
+    its comparison table): what a reader of the answer alone is pointed to."""
+    return set(_ANSWER_LINK.findall(answer_section(markdown)))
 
 
 _ANSWER_LINK = re.compile(r"\]\(https?://arxiv\.org/abs/([^)\s]+)")
@@ -451,13 +515,17 @@ def pipeline_figures(qdir: Path, gold: dict[str, Any]) -> dict[str, Any]:
     raw = set(pq.read_table(qdir / "raw.parquet", columns=["arxiv_id"]).column(0).to_pylist())
     filtered = pq.read_table(qdir / "filtered.parquet", columns=["arxiv_id", "kept"]).to_pydict()
     kept = {a for a, k in zip(filtered["arxiv_id"], filtered["kept"], strict=True) if k}
-    claims = pq.read_table(
-        qdir / "claims.parquet", columns=["arxiv_id", "verified", "relevant"]
-    ).to_pydict()
+    claims_file = pq.ParquetFile(qdir / "claims.parquet")
+    columns = ["arxiv_id", "verified", "relevant"]
+    if "section_index" in claims_file.schema_arrow.names:  # claims read from full text
+        columns.append("section_index")
+    claims = claims_file.read(columns=columns).to_pydict()
+    body = [i for i in claims.get("section_index", []) if i]
     verified = {a for a, v in zip(claims["arxiv_id"], claims["verified"], strict=True) if v}
     report = (qdir / "report.md").read_text(encoding="utf-8")
     cited = report_references(report)
     answer = answer_citations(report)
+    passages = ft.answer_passages(answer_section(report))
     review = _read_json(qdir / "record.json")["review"]
     return {
         "raw_recall": recall(evidence, raw),
@@ -467,6 +535,10 @@ def pipeline_figures(qdir: Path, gold: dict[str, Any]) -> dict[str, Any]:
         "claims": len(claims["arxiv_id"]),
         "verified_claims": sum(bool(v) for v in claims["verified"]),
         "relevant_claims": sum(bool(v) for v in claims["relevant"]),
+        # claims from a body section (None: the claims carry no sections)
+        "body_claims": len(body) if "section_index" in claims else None,
+        "answer_body_cited": len({pid for pid, where in passages if where != "abstract"}),
+        "answer_results_share": ft.results_share(passages, evidence),
         "cited": len(cited),
         "report_coverage": coverage(gold["rubrics"], cited),
         "answer_cited": len(answer),
@@ -531,6 +603,9 @@ def evaluate(out: Path, half: str = "report", index: Bm25 | None = None) -> dict
                     "kept",
                     "report_coverage",
                     "answer_cited",
+                    "answer_body_cited",
+                    "answer_results_share",
+                    "body_claims",
                     "answer_coverage",
                     "claim_coverage",
                     "score",
@@ -621,6 +696,13 @@ def print_table(result: dict[str, Any]) -> None:
         f"{_fmt(o['score_answer_spearman'], 0, 3)} (vs report coverage "
         f"{_fmt(o['score_report_spearman'], 0, 3)})"
     )
+    if o["body_claims"]:
+        print(
+            f"full text: {o['body_claims']:.1f} claims from body sections a question; the answer "
+            f"quotes the body of {o['answer_body_cited']:.1f} papers a question; of its body "
+            f"passages from evidence papers, {_fmt(o['answer_results_share'], 0, 3)} stand in "
+            f"{ft.RESULTS_MARK} (the quote's section, the rest filler)"
+        )
     print(
         f"rubric coverage: report {_fmt(o['report_coverage'], 0, 3)}, verified claims "
         f"{_fmt(o['claim_coverage'], 0, 3)}; BM25 on the same questions: top {TOP_K} "
@@ -767,6 +849,9 @@ def main(argv: list[str] | None = None) -> int:
     p_build = sub.add_parser("build", help="write the snapshot, sheet, split, gold and overlay")
     p_build.add_argument("--out", required=True, type=Path)
     p_build.add_argument("--data", default=DEFAULT_DATA, type=Path)
+    p_build.add_argument(
+        "--fulltext", action="store_true", help="the full-text variant (quotes in e-print bodies)"
+    )
     p_run = sub.add_parser("run", help="run the pipeline on a half")
     p_run.add_argument("--out", required=True, type=Path)
     p_run.add_argument("--half", choices=(*HALVES, "all"), default="all")
@@ -787,7 +872,7 @@ def main(argv: list[str] | None = None) -> int:
         fit_filter(args.out, args.write_model)
         return 0
     if args.command == "build":
-        build(args.out, args.data)
+        build(args.out, args.data, args.fulltext)
         return 0
     if args.command == "run":
         return 1 if run(args.out, args.half, args.limit, args.cores, args.workdir) else 0

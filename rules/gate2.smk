@@ -8,6 +8,7 @@ rule gate2_bundle:
         raw=f"{RESULTS}/{{qid}}/raw.parquet",
         filtered=f"{RESULTS}/{{qid}}/filtered.parquet",
         embeddings=f"{RESULTS}/{{qid}}/embeddings.parquet",
+        sections=f"{RESULTS}/{{qid}}/sections.parquet",
         claims=f"{RESULTS}/{{qid}}/claims.parquet",
         answer=f"{RESULTS}/{{qid}}/answer.parquet",
         reviews=f"{RESULTS}/{{qid}}/reviews.parquet",

@@ -31,6 +31,7 @@ def stage(smk, log):
         embeddings=read_table(smk.input.embeddings, schemas.EMBEDDINGS).to_pylist(),
         reviews=read_table(smk.input.reviews, schemas.REVIEWS).to_pylist(),
         answers=read_table(smk.input.answer, schemas.ANSWER).to_pylist(),
+        papers=[p for p in papers if p["kept"]],
         versions=package_versions(),
     )
     digest = write_archive(Path(smk.output.bundle), members)

