@@ -15,6 +15,7 @@ import pytest
 from sovereign.fulltext.model import Section, SourceError
 from sovereign.fulltext.pdf import pdf_sections
 from support.paths import SHARED_DATA
+from support.sources import one_page_pdf
 
 PDFS = SHARED_DATA / "arxiv_sources"
 requires_pdfs = pytest.mark.skipif(
@@ -192,36 +193,6 @@ def test_a_truncated_real_pdf_is_a_source_error():
         pdf_sections(data)
 
 
-def _pdf(lines: list[tuple[float, float, float, str]]) -> bytes:
-    """A one-page PDF in Helvetica, each line (size, x, y, text) set where it says."""
-    ops = []
-    for size, x, y, text in lines:
-        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        ops.append(f"BT /F1 {size} Tf {x} {y} Td ({escaped}) Tj ET")
-    stream = "\n".join(ops).encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
 SMALL = [
     (16, 72, 740, "A Small Paper"),
     (10, 72, 700, "Abstract"),
@@ -239,7 +210,7 @@ SMALL = [
 
 
 def test_a_small_pdf_gives_exactly_its_sections():
-    assert pdf_sections(_pdf(SMALL)) == [
+    assert pdf_sections(one_page_pdf(SMALL)) == [
         Section("Abstract", "We test the parser on a page we wrote ourselves."),
         Section(
             "1 Introduction",
@@ -251,18 +222,20 @@ def test_a_small_pdf_gives_exactly_its_sections():
 
 
 def test_a_pdf_without_headings_is_one_full_text_section():
-    data = _pdf([(10, 72, 700, "Just one line of text,"), (10, 72, 688, "and another one.")])
+    data = one_page_pdf(
+        [(10, 72, 700, "Just one line of text,"), (10, 72, 688, "and another one.")]
+    )
     assert pdf_sections(data) == [Section("Full text", "Just one line of text, and another one.")]
 
 
 def test_the_arxiv_stamp_is_dropped_even_when_upright():
-    data = _pdf(SMALL[:3] + [(20, 32, 300, "arXiv:2304.02623v1 [cs.CL] 5 Apr 2023")])
+    data = one_page_pdf(SMALL[:3] + [(20, 32, 300, "arXiv:2304.02623v1 [cs.CL] 5 Apr 2023")])
     assert pdf_sections(data) == [
         Section("Abstract", "We test the parser on a page we wrote ourselves.")
     ]
 
 
-def _blank_pdf() -> bytes:
+def _blankone_page_pdf() -> bytes:
     writer = pypdf.PdfWriter()
     writer.add_blank_page(612, 792)
     out = io.BytesIO()
@@ -271,7 +244,7 @@ def _blank_pdf() -> bytes:
 
 
 def _encrypted(user_password: str) -> bytes:
-    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(_pdf(SMALL))))
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(one_page_pdf(SMALL))))
     writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
     out = io.BytesIO()
     writer.write(out)
@@ -284,8 +257,8 @@ def _encrypted(user_password: str) -> bytes:
         (b"", "empty"),
         (b"<html>not a pdf</html>", "not a PDF"),
         (b"%PDF-1.7\n" + bytes(range(256)) * 20, "corrupt"),
-        (_pdf(SMALL)[:300], "corrupt"),
-        (_blank_pdf(), "no extractable text"),
+        (one_page_pdf(SMALL)[:300], "corrupt"),
+        (_blankone_page_pdf(), "no extractable text"),
         (_encrypted("secret"), "encrypted"),
     ],
     ids=["empty", "not-pdf", "garbage", "truncated", "blank-page", "encrypted"],
@@ -305,7 +278,7 @@ def test_an_encrypted_pdf_with_an_empty_password_opens():
 
 
 def test_damaged_bytes_never_raise_anything_but_source_error():
-    data = _pdf(SMALL)
+    data = one_page_pdf(SMALL)
     for cut in range(0, len(data), max(1, len(data) // 40)):
         for broken in (data[:cut], data[:cut] + b"\x00" * 7 + data[cut + 7 :]):
             with contextlib.suppress(SourceError):
@@ -316,5 +289,5 @@ def test_pypdf_logging_is_restored_after_a_parse():
     logger = logging.getLogger("pypdf")
     before = logger.level
     with pytest.raises(SourceError):
-        pdf_sections(_pdf(SMALL)[:300])
+        pdf_sections(one_page_pdf(SMALL)[:300])
     assert logger.level == before
