@@ -35,7 +35,10 @@ SLURM_TOOLS = ("sbatch", "srun", "sinfo", "squeue", "sacct", "scontrol", "scance
 KEY_CANARY = "nvapi-CANARY-cluster-7f3a9c1e5b"  # a key no job script may hold
 # Rules that only name targets: no job of theirs is ever submitted.
 TARGET_RULES = {"all", "gate2"}
-STAGES = ("search", "filter", "embed", "claims", "answer", "review", "report")
+STAGES = (
+    *("search", "filter", "embed", "fulltext"),
+    *("claims", "answer", "review", "report"),
+)
 # SLURM runs a job as two Snakemake processes (sbatch step, then srun step); the fake cluster runs
 # one, so a job's measured peak plus one more must fit in the memory the profile asks for.
 SECOND_SNAKEMAKE_MB = 200

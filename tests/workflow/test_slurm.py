@@ -36,7 +36,10 @@ PROFILE = REPO / "profiles" / "slurm"
 CORPUS = REPO / "resources" / "corpus" / "arxiv-cs-daily.jsonl.xz"
 ROWS = [r for r in SHEET_QUESTIONS if r[0] in ("control_load_balancing", "seed_vqa_ood")]
 SEARCH = {"backend": "snapshot", "snapshot": str(CORPUS), "max_results": 50}
-STAGES = ("search", "filter", "embed", "claims", "answer", "review", "report")
+STAGES = (
+    *("search", "filter", "embed", "fulltext"),
+    *("claims", "answer", "review", "report"),
+)
 # Test-sized pauses of the SLURM plugin (the profile's suit real clusters and shared filesystems).
 FAST = ("--slurm-init-seconds-before-status-checks", "2", "--latency-wait", "5")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..text.normalize import stems
-from ..text.question import REQUEST_WORDS, STOPWORDS
+from ..text.question import asked_words
 
 # What a paper found outranks what it sets out or restates, at equal relevance and a little below.
 FINDING_KINDS = frozenset({"comparison", "measurement", "finding"})
@@ -49,7 +49,7 @@ def ranking(question: str) -> Callable[[Quote], tuple]:
     """The sort key a question gives its quotes, strongest first: verified, then relevance plus
     FINDING_BONUS for a reported result plus ON_QUESTION_BONUS x the share of the question's
     content words (stemmed) the sentence holds, then the claim id (stable)."""
-    asked = {w for w in stems(question) if w not in STOPWORDS and w not in REQUEST_WORDS}
+    asked = asked_words(question)
 
     def key(q: Quote) -> tuple:
         words = stems(q.text)

@@ -32,7 +32,8 @@ from ..encoders.local import encoder
 from ..encoders.wordllama import WordLlamaEmbedder
 from ..errors import InputFileError
 from ..fulltext.model import ABSTRACT_PATH
-from ..text.normalize import fold
+from ..text.normalize import fold, stems
+from ..text.question import asked_words
 from ..text.sentences import sentence_spans
 from .relevance import load_relevance_model, relevance_features
 from .settings import Settings
@@ -134,12 +135,15 @@ def paper_sentences(
 
 
 def body_claims(
-    candidates: list[tuple[Sentence, str, float]], limit: int
+    candidates: list[tuple[Sentence, str, float]], limit: int, asked: frozenset[str]
 ) -> list[tuple[Sentence, str, float]]:
     """A paper's claims from its body: the body of a paper holds many checkable sentences about
-    what the question does not ask, so only relevant full statements are taken, at most `limit`
-    per paper, the most relevant first (ties: text order)."""
-    ranked = sorted(candidates, key=lambda c: (-c[2], c[0].index))[:limit]
+    what the question does not ask, so only relevant full statements in at least one of the
+    question's own words are taken (the relevance model leans on the paper, and would take a
+    relevant paper's boilerplate), at most `limit` per paper, the most relevant first (ties:
+    text order)."""
+    on_question = [c for c in candidates if not asked or asked & stems(c[0].text)]
+    ranked = sorted(on_question, key=lambda c: (-c[2], c[0].index))[:limit]
     return sorted(ranked, key=lambda c: c[0].index)
 
 
@@ -214,6 +218,7 @@ def extract_claims(
     claims: list[tuple[Sentence, str]] = []
     relevance_list: list[float] = []
     body: dict[str, list[tuple[Sentence, str, float]]] = {}
+    asked = asked_words(question)
     for s, prob in zip(all_sentences, p_relevant, strict=True):
         relevant = prob >= relevance_model.threshold
         if s.section_index == 0:
@@ -228,7 +233,7 @@ def extract_claims(
                 (s, claim_kind(s.text) or "statement", float(prob))
             )
     for arxiv_id in sorted(body):
-        for s, kind, prob in body_claims(body[arxiv_id], settings.body_claims):
+        for s, kind, prob in body_claims(body[arxiv_id], settings.body_claims, asked):
             claims.append((s, kind))
             relevance_list.append(prob)
     order = sorted(range(len(claims)), key=lambda n: (claims[n][0].arxiv_id, claims[n][0].index))
@@ -263,6 +268,7 @@ def extract_claims(
         others = [i for i in ids if i != claim.arxiv_id and i in by_paper]
         nearest = _nearest_papers(index, claim.arxiv_id, others, settings.evidence_papers)
         cv = np.asarray(sentence_vectors[(claim.arxiv_id, claim.index)], dtype=np.float64)
+        same = fold(claim.text)
         scored = []
         for other in nearest:
             # elementwise product and numpy's own sum per row (no BLAS): the same bits anywhere
@@ -270,7 +276,8 @@ def extract_claims(
             scored.extend(
                 (-float(c), other, s.index, s)
                 for c, s in zip(cosines, sentences[other], strict=True)
-                if c >= verifier.min_cosine
+                # a verbatim copy (shared boilerplate) is no independent evidence either way
+                if c >= verifier.min_cosine and fold(s.text) != same
             )
         ranked = [t[3] for t in sorted(scored, key=lambda t: t[:3])]
         pairs.extend((n, s) for s in ranked[: settings.evidence_sentences])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .normalize import detex
+from .normalize import detex, stems
 from .stopwords import ENGLISH
 
 # Words that frame a research question without naming its subject.
@@ -114,3 +114,8 @@ def analyse(question: str) -> dict[str, list[str]]:
 
 def has_search_terms(question: str) -> bool:
     return bool(analyse(question)["keywords"])
+
+
+def asked_words(question: str) -> frozenset[str]:
+    """The question's content words, stemmed (not its request words: how, what, compare)."""
+    return frozenset(w for w in stems(question) if w not in STOPWORDS and w not in REQUEST_WORDS)
