@@ -1,7 +1,9 @@
 """The full-text variant of benchmarks/answer_quality.py: each evidence quote in a body section.
 
-`answer_quality.py build --fulltext` gives every evidence paper a neutral abstract made from its
-title (never holding the quote) and a synthetic arXiv-style e-print, DIR/sources/<id>.tar.gz: a
+`answer_quality.py build --fulltext` gives every evidence paper an abstract that names its topic
+(its title, and the quote's other content words as a keyword list: search and the filter see the
+paper's subject as in the abstract variant) but never holds the quote's statement, and a
+synthetic arXiv-style e-print, DIR/sources/<id>.tar.gz: a
 gzipped tar of main.tex (title, the same abstract, Introduction / Method / Results / Conclusion,
 the quote a paragraph of "3 Results", the rest neutral filler) and refs.bib. The overlay points
 the full-text stage at that directory, so only a pipeline reading bodies can quote the evidence.
@@ -62,15 +64,33 @@ _SPECIAL = {
 _LIGATURE = re.compile(r"(?<=-)(?=-)|(?<=`)(?=`)|(?<=')(?=')")
 
 
+def topic_words(quote: str, title: str) -> list[str]:
+    """The quote's content words (3+ letters, not stop words) that its title lacks, lower-cased,
+    each once, in order: what a real abstract would say the paper is about, without its finding."""
+    from sovereign.text.stopwords import ENGLISH
+
+    seen = set(re.findall(r"[a-z][a-z0-9-]{2,}", title.lower()))
+    words = []
+    for word in re.findall(r"[a-z][a-z0-9-]{2,}", quote.lower()):
+        if word not in ENGLISH and word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
 def neutral_abstract(title: str, quote: str) -> str:
-    """The abstract "This paper studies <title, lower-cased>. <tail>", never holding the quote
-    (compared case-insensitively, whitespace collapsed): a short quote whose title is nearly all
-    of it loses title words from the end until it is not there, or the topic becomes generic."""
+    """The abstract "This paper studies <title, lower-cased>. Topics: <the quote's other content
+    words>. <tail>": the paper's topic as an abstract states it, so search and the filter see
+    what they see in the abstract variant, but never the quote's statement itself (compared
+    case-insensitively, whitespace collapsed): a short quote whose title is nearly all of it
+    loses title words from the end until it is not there, or the topic becomes generic."""
     needle = " ".join(quote.split()).casefold()
     words = title.split()
+    topics = topic_words(quote, title)
+    extra = f" Topics: {', '.join(topics)}." if topics else ""
     for n in range(len(words), -1, -1):
         topic = " ".join(words[:n]).lower() if n else _GENERIC_TOPIC
-        text = f"This paper studies {topic}. {_ABSTRACT_TAIL}"
+        text = f"This paper studies {topic}.{extra} {_ABSTRACT_TAIL}"
         if needle not in text.casefold():
             return text
     raise ValueError(f"no neutral abstract avoids the quote {quote!r}")
