@@ -4,30 +4,17 @@ synthetic e-print, its abstract neutral; built on a tiny fake rubric file (no pi
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import io
 import json
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from support.paths import REPO
+from support.benchmarks import load_benchmark
 
-
-def _load_bench():
-    spec = importlib.util.spec_from_file_location(
-        "answer_quality", REPO / "benchmarks/answer_quality.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up
-    spec.loader.exec_module(module)
-    return module
-
-
-aq = _load_bench()
+aq = load_benchmark("answer_quality")
 ft = aq.ft
 
 QUESTION = "How do sparse attention patterns reduce transformer memory?"

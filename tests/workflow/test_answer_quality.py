@@ -3,10 +3,8 @@ on small hand-made fixtures (and once on the real shared data when it is there).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,20 +16,10 @@ from sovereign.config.files import load_yaml
 from sovereign.config.questions import read_questions
 from sovereign.search.records import paper_date
 from sovereign.search.snapshot import load_snapshot
+from support.benchmarks import load_benchmark
 from support.paths import REPO, SHARED_DATA
 
-
-def _load_bench():
-    spec = importlib.util.spec_from_file_location(
-        "answer_quality", REPO / "benchmarks/answer_quality.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up
-    spec.loader.exec_module(module)
-    return module
-
-
-aq = _load_bench()
+aq = load_benchmark("answer_quality")
 
 Q1 = "How do  sparse attention patterns\nreduce transformer memory?"
 Q2 = "Which benchmarks measure code generation correctness?"

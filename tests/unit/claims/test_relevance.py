@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import math
 
@@ -19,6 +18,7 @@ from sovereign.claims.relevance import (
 )
 from sovereign.encoders.base import Embedder
 from sovereign.encoders.local import encoder
+from support.benchmarks import load_benchmark
 from support.paths import REPO
 
 BENCHMARK = REPO / "benchmarks" / "relevance_eval.py"
@@ -109,10 +109,7 @@ def test_related_sentence_scores_above_unrelated(embedder: Embedder) -> None:
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("relevance_eval", BENCHMARK)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
+    return load_benchmark("relevance_eval")
 
 
 def test_refit_from_the_recorded_examples_reproduces_the_shipped_model_byte_for_byte() -> None:

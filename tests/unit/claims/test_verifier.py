@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from collections import defaultdict
 
@@ -18,7 +17,8 @@ from sovereign.claims.verifier import (
 )
 from sovereign.claims.verifier_data import CONTRADICT, LABELS, SETS, SUPPORT, load_pairs, split_of
 from sovereign.claims.verifier_features import FEATURE_NAMES, pair_features
-from support.paths import REPO, SHARED_DATA, requires_shared
+from support.benchmarks import load_benchmark
+from support.paths import SHARED_DATA, requires_shared
 
 
 def features(claim, evidence):
@@ -107,9 +107,7 @@ def test_each_set_loads_with_its_labels_and_no_group_on_both_sides():
 
 @requires_shared
 def test_the_shipped_model_is_reproduced_from_the_data_byte_for_byte():
-    spec = importlib.util.spec_from_file_location("verify_eval", REPO / "benchmarks/verify_eval.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("verify_eval")
     sets = bench.load(SHARED_DATA)
     model = bench.train_model(sets)
     shipped = load_verifier_model()
