@@ -80,8 +80,14 @@ def abstract(
         (c for c in claims if c["verified"]), key=lambda c: (-c["confidence"], c["claim_id"])
     )
     papers_v = len({c["arxiv_id"] for c in verified})
+    body = sum(int(c.get("section_index") or 0) > 0 for c in claims)
+    where = (
+        f"their abstracts and full texts ({body} from body sections)"
+        if body
+        else ("their abstracts")
+    )
     shows = (
-        f"{len(claims)} claims were extracted from their abstracts and {len(verified)} verified "
+        f"{len(claims)} claims were extracted from {where} and {len(verified)} verified "
         f"(grounded, relevant, not contradicted) across {papers_v} "
         f"{'paper' if papers_v == 1 else 'papers'}."
     )
@@ -120,16 +126,30 @@ def _methodology(record: dict[str, Any]) -> list[str]:
         f"or their cosine in the sentence encoder reaches "
         f"{record['retrieval']['semantic_threshold']:g} (fitted on expert-answered questions).",
         f"Semantic index: {e['backend']} `{e['model']}` (dim={e['dimension']}).",
-        "Claims: comparison, measurement and finding sentences of the kept abstracts, each "
-        "tied to its character span; evidence from the nearest other kept papers judged by "
-        f"the verifier (mean held-out macro-F1 {v['macro_f1']:.3f}); relevance P(relevant) "
-        f"fitted on expert question-to-evidence data (threshold {v['relevance_threshold']:g}).",
+        "Claims: comparison, measurement and finding sentences of the kept abstracts, and "
+        "relevant statements of their full texts where read (see the limits below), each tied "
+        "to its section and character span; evidence from the nearest other kept papers "
+        f"judged by the verifier (mean held-out macro-F1 {v['macro_f1']:.3f}); relevance "
+        "P(relevant) fitted on expert question-to-evidence data "
+        f"(threshold {v['relevance_threshold']:g}).",
         "Tribunal: three rule-based reviewers (SKEPTIC / VALIDATOR / SYNTHESIZER) with "
         "itemized findings; overall = weighted mean ("
         + ", ".join(f"{k} {w:g}" for k, w in m["review"]["weights"].items())
         + f"); revision round "
         f"if the score is below {m['review']['revise_below']:g}.",
     ]
+
+
+def _read(record: dict[str, Any]) -> str:
+    """What the claims were read from: abstracts only, or how many papers in full."""
+    text = record["verification"].get("full_text") or {"latex": 0, "pdf": 0, "abstract": 0}
+    full = text["latex"] + text["pdf"]
+    if not full:
+        return "Claims come from abstracts only, not full texts."
+    return (
+        f"Claims come from the full texts of {full} kept papers ({text['pdf']} of them from "
+        f"PDFs, the weaker kind) and from the abstracts of the other {text['abstract']}."
+    )
 
 
 def _uncertainties(record: dict[str, Any], claims: list[dict], summary: Summary) -> list[str]:
@@ -149,9 +169,9 @@ def _uncertainties(record: dict[str, Any], claims: list[dict], summary: Summary)
     v = record["provenance"]["methods"]["verifier"]
     out.append(
         f"Measured limits: the evidence verifier's held-out macro-F1 is {v['macro_f1']:.3f}; "
-        f"the relevance model's held-out AUC is {v['relevance_auc']:.3f}. Claims come from "
-        "abstracts only, not full texts; whether a claim answers the question is judged by "
-        "its words (terms, entities), not by its meaning."
+        f"the relevance model's held-out AUC is {v['relevance_auc']:.3f}. {_read(record)} "
+        "Whether a claim answers the question is judged by its words (terms, entities), not "
+        "by its meaning."
     )
     return out
 

@@ -74,9 +74,10 @@ def _claims(record: dict[str, Any], claims: list[dict[str, Any]]) -> str:
     papers = len({c["arxiv_id"] for c in claims})
     intro = para(
         f"{plural(len(claims), 'claim')} from {plural(papers, 'kept paper')}; "
-        f"{verified:,} verified. Each claim is a sentence of its paper's abstract, quoted as "
-        "it stands. Evidence is the verifier's verdict on the nearest sentences of the other "
-        "kept papers: SUPPORT, CONTRADICT, or NEUTRAL when nothing bears on it."
+        f"{verified:,} verified. Each claim is a sentence of its paper's abstract or, where the "
+        "paper was read in full, of a section of its body, quoted as it stands. Evidence is the "
+        "verifier's verdict on the nearest sentences of the other kept papers: SUPPORT, "
+        "CONTRADICT, or NEUTRAL when nothing bears on it."
     )
     rows = [
         (

@@ -120,6 +120,19 @@ def verification_section(record: dict[str, Any]) -> str:
         ("Claim record source", esc(v["claim_record_source"])),
         ("Rule", esc(v["rule"])),
     ]
+    read_in_full = [
+        p for p in v.get("full_text", {}).get("papers", []) if p["read_from"] != "abstract"
+    ]
+    if read_in_full:
+        rows.append(
+            (
+                "Read in full",
+                "; ".join(
+                    f"{esc(p['arxiv_id'])} ({esc(p['read_from'])}, {p['sections']} sections)"
+                    for p in read_in_full
+                ),
+            )
+        )
     return section("verification", kv_table(rows), DISCLAIMERS["verification"])
 
 
