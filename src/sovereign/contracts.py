@@ -59,6 +59,9 @@ STAGE_FILES = (
     "record.json",
     "record.html",
 )
+# Stage files made side by side from the same input: neither is made from the other, so one
+# missing under the other is no gap.
+SIDE_BY_SIDE = frozenset({frozenset({"embeddings.parquet", "sections.parquet"})})
 
 
 def document(paper: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..contracts import STAGE_FILES
+from ..contracts import SIDE_BY_SIDE, STAGE_FILES
 
 
 def _chains(
@@ -28,7 +28,11 @@ def _chains(
         paths = [Path(results, qid, name) for name in STAGE_FILES]
         present = [p.exists() for p in paths]
         for i, path in enumerate(paths):
-            later = [p for p, there in zip(paths[i + 1 :], present[i + 1 :], strict=True) if there]
+            later = [
+                p
+                for p, there in zip(paths[i + 1 :], present[i + 1 :], strict=True)
+                if there and frozenset({path.name, p.name}) not in SIDE_BY_SIDE
+            ]
             if not present[i] and later:
                 yield path, later
                 break
