@@ -507,8 +507,9 @@ def load_bm25(out: Path) -> Bm25:
 STAGE_FILES = ("raw.parquet", "filtered.parquet", "claims.parquet", "record.json", "report.md")
 
 
-def pipeline_figures(qdir: Path, gold: dict[str, Any]) -> dict[str, Any]:
-    """One question's figures from its result files."""
+def pipeline_figures(qdir: Path, gold: dict[str, Any], fulltext: bool = False) -> dict[str, Any]:
+    """One question's figures from its result files; `fulltext`: the variant whose evidence
+    statements stand in a body section (§3) rather than in the abstract."""
     import pyarrow.parquet as pq
 
     evidence = set(gold["evidence_ids"])
@@ -527,6 +528,7 @@ def pipeline_figures(qdir: Path, gold: dict[str, Any]) -> dict[str, Any]:
     answer = answer_citations(report)
     passages = ft.answer_passages(answer_section(report))
     review = _read_json(qdir / "record.json")["review"]
+    stated = ft.stated_papers(qdir / "answer.parquet", evidence, fulltext)
     return {
         "raw_recall": recall(evidence, raw),
         "kept_recall": recall(evidence, kept),
@@ -543,6 +545,8 @@ def pipeline_figures(qdir: Path, gold: dict[str, Any]) -> dict[str, Any]:
         "report_coverage": coverage(gold["rubrics"], cited),
         "answer_cited": len(answer),
         "answer_coverage": coverage(gold["rubrics"], answer),
+        # the answer quotes the evidence statement itself, not only its paper
+        "statement_coverage": coverage(gold["rubrics"], stated),
         "claim_coverage": coverage(gold["rubrics"], verified),
         "score": float(review["score"]),
         "verdict": review["verdict"],
@@ -575,7 +579,7 @@ def evaluate(out: Path, half: str = "report", index: Bm25 | None = None) -> dict
         }
         qdir = out / "results" / qid
         if all((qdir / name).is_file() for name in STAGE_FILES):
-            row.update(pipeline_figures(qdir, g), evaluated=True)
+            row.update(pipeline_figures(qdir, g, ft.is_fulltext(out)), evaluated=True)
             # the report cites every kept paper: BM25 given as many is the like-for-like baseline
             same = set(bm25_top(index, g["question"], k=row["kept"])) if row["kept"] else set()
             row["bm25_kept_coverage"] = coverage(g["rubrics"], same)
@@ -607,6 +611,7 @@ def evaluate(out: Path, half: str = "report", index: Bm25 | None = None) -> dict
                     "answer_results_share",
                     "body_claims",
                     "answer_coverage",
+                    "statement_coverage",
                     "claim_coverage",
                     "score",
                     "bm25_kept_coverage",
@@ -695,6 +700,10 @@ def print_table(result: dict[str, Any]) -> None:
         f"{o['answer_at_least_bm25']} questions); tribunal score vs answer coverage: Spearman "
         f"{_fmt(o['score_answer_spearman'], 0, 3)} (vs report coverage "
         f"{_fmt(o['score_report_spearman'], 0, 3)})"
+    )
+    print(
+        f"evidence statements quoted: rubric coverage {_fmt(o['statement_coverage'], 0, 3)} "
+        "(counting a paper only when the answer quotes the passage its evidence stands in)"
     )
     if o["body_claims"]:
         print(

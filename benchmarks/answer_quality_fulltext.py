@@ -221,3 +221,19 @@ def results_share(passages: list[tuple[str, str]], evidence: set[str]) -> float 
     variant puts the quote in (§3; the rest is filler); None when there are none."""
     marks = [where for pid, where in passages if pid in evidence and where != "abstract"]
     return sum(m == RESULTS_MARK for m in marks) / len(marks) if marks else None
+
+
+def stated_papers(answer: Path, evidence: set[str], fulltext: bool) -> set[str]:
+    """The evidence papers whose evidence statement the answer quotes (shown or cited): the
+    passage it stands in, §3 in this variant, the abstract (which is the quote) in the other."""
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(answer).to_pylist() if answer.exists() else []
+    out = set()
+    for row in rows:
+        if row["kind"] != "quote" or row["arxiv_id"] not in evidence:
+            continue
+        section = row.get("section_path") or "Abstract"
+        if section.startswith(RESULTS_PATH) if fulltext else section == "Abstract":
+            out.add(row["arxiv_id"])
+    return out

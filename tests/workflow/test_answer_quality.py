@@ -399,3 +399,27 @@ def test_recorded_figures_match_the_shipped_filter_model_and_the_docs():
     method = (REPO / "docs" / "method.md").read_text(encoding="utf-8")
     filter_section = method[method.index("\n## Filter\n") :].split("\n## ", 2)[1]
     assert f"**{model.semantic_threshold:.2f}**" in filter_section
+
+
+RECORDED_FULLTEXT = REPO / "benchmarks" / "answer_quality_fulltext.json"
+
+
+def test_recorded_fulltext_variant_figures_are_the_ones_the_docs_quote():
+    """The full-text variant's recorded run (answer_quality.py evaluate --json on a
+    `build --fulltext` directory): body claims were made and quoted, mostly the evidence itself,
+    and docs/evaluation.md quotes its figures beside the abstract variant's."""
+    ft = json.loads(RECORDED_FULLTEXT.read_text(encoding="utf-8"))["overall"]
+    plain = _recorded()["overall"]
+    assert ft["half"] == "report" and ft["evaluated"] == ft["questions"] == 38
+    assert ft["body_claims"] > 0 and ft["answer_body_cited"] > 0
+    assert ft["answer_results_share"] >= 0.9
+    assert ft["statement_coverage"] > 0.5
+    assert plain["body_claims"] == 0  # the abstract variant has no sources to read
+    evaluation = (REPO / "docs" / "evaluation.md").read_text(encoding="utf-8")
+    section = evaluation[evaluation.index("\n### Full text: the evidence in the body") :]
+    section = section.split("\n## ", 1)[0]
+    for figures in (ft, plain):
+        assert f"**{figures['report_coverage']:.2f}**" in section
+        assert f"**{figures['statement_coverage']:.2f}**" in section
+    assert f"{ft['answer_results_share']:.2f}" in section
+    assert f"{ft['body_claims']:.1f}" in section
