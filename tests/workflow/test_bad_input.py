@@ -191,8 +191,9 @@ CASES = [
         {CONFIG: config(resluts="out")},
         [],
         "sovereign: config/config.yaml: resluts: unknown key\n"
-        "  fix: remove it or use one of: answer, cache, claims, corrections, embed, filter, gate2, "
-        "ledger, questions, record, results, review, search (did you mean results?)",
+        "  fix: remove it or use one of: answer, cache, claims, corrections, embed, filter, "
+        "fulltext, gate2, ledger, questions, record, results, review, search (did you mean "
+        "results?)",
     ),
     case(
         "config-unknown-nested-key",

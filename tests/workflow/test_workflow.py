@@ -10,7 +10,7 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from sovereign.contracts import STAGE_FILES
+from sovereign.contracts import SIDE_BY_SIDE, STAGE_FILES
 from support.fake_arxiv import FakeArxiv
 from support.fixture_papers import PAPERS
 from support.paths import CS_DAILY, REPO, SHEET_QUESTIONS, recorded_pages, requires_shared
@@ -24,9 +24,15 @@ OUTPUTS = STAGE_FILES
 
 def from_stage(qids, first, prefix="results/"):
     """Every output of `first` and what follows it, for each question, plus the index page."""
-    names = OUTPUTS[OUTPUTS.index(first) :]
+    names = [
+        n for n in OUTPUTS[OUTPUTS.index(first) :] if frozenset({first, n}) not in SIDE_BY_SIDE
+    ]
     return sorted([f"{prefix}{q}/{n}" for q in qids for n in names] + [f"{prefix}index.html"])
 
+
+# Live searches here are about search: their e-prints would be asked of arxiv.org (the live
+# full-text path is tested against its own fake in test_fulltext.py).
+NO_FULLTEXT = {"source": "off"}
 
 TRICKY = [
     "tricky",
@@ -115,7 +121,8 @@ def test_live_arxiv_run_respects_the_rate_limit_and_records_a_ledger(tmp_path):
             "min_interval": 3.0,
             "max_results": 5,
         }
-        workdir = make_workdir(tmp_path / "live", rows, search)
+        # e-prints would be asked of arxiv.org: full text has its own live test (test_fulltext)
+        workdir = make_workdir(tmp_path / "live", rows, search, fulltext=NO_FULLTEXT)
         snakemake(workdir, "-c", "8")
         times = sorted(r["time"] for r in fake.requests)
         asked = {json.dumps(r["params"], sort_keys=True) for r in fake.requests}
@@ -232,7 +239,7 @@ def test_real_recorded_atom_pages_through_snakemake(tmp_path):
             "min_interval": 0,
             "max_results": 150,
         }
-        workdir = make_workdir(tmp_path / "atom", rows, search)
+        workdir = make_workdir(tmp_path / "atom", rows, search, fulltext=NO_FULLTEXT)
         snakemake(workdir, "-c", "2")
         assert len(fake.requests) == 8  # 4 queries x 2 pages of 100
     raw = pq.read_table(workdir / "results/listing/raw.parquet")
