@@ -88,14 +88,10 @@ def jobs_of(cluster, since: set[str]) -> list[dict[str, str]]:
     return found
 
 
-def running_job(cluster, rule: str, timeout: float = 180.0, nothing_pending: bool = False) -> str:
-    """The id of a job of `rule` once SLURM runs it (squeue), waiting up to `timeout`; with
-    `nothing_pending`, only while no other job waits in the queue."""
+def running_job(cluster, rule: str, timeout: float = 180.0) -> str:
+    """The id of a job of `rule` once SLURM runs it (squeue), waiting up to `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if nothing_pending and cluster.run("squeue", "-h", "-t", "PENDING", check=False).stdout:
-            time.sleep(0.3)
-            continue
         out = cluster.run("squeue", "-h", "-t", "RUNNING", "-o", "%i|%k", check=False).stdout
         for line in out.splitlines():
             job_id, _, comment = line.partition("|")
@@ -103,6 +99,17 @@ def running_job(cluster, rule: str, timeout: float = 180.0, nothing_pending: boo
                 return job_id
         time.sleep(0.3)
     raise AssertionError(f"no {rule} job ran within {timeout:.0f} s")
+
+
+def only_victim(cluster, job_id: str, timeout: float = 300.0) -> None:
+    """Wait until `job_id` is the only job SLURM holds (running or queued)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        jobs = cluster.run("squeue", "-h", "-o", "%i", check=False).stdout.split()
+        if jobs == [job_id]:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"other jobs still held beside {job_id} after {timeout:.0f} s")
 
 
 def finish(process: subprocess.Popen, timeout: float = 600) -> str:
@@ -155,10 +162,13 @@ def test_a_node_down_mid_run_fails_its_jobs_cleanly_and_the_rerun_ends_identical
     ends byte-identical."""
     workdir = make_workdir(tmp_path / "wd", ROWS, SEARCH)
     run = start_on_slurm(cluster, workdir, "--jobs", "4")
-    # Not while a job waits for the node: one already queued would wait for ever once the node
-    # is down (the plugin leaves the node out of later submissions, not of queued ones), and
-    # embed's side-by-side fulltext jobs can queue behind it on a two-CPU node.
-    running_job(cluster, "embed", nothing_pending=True)
+    # The node fails under one embed job, frozen so that it is still running then, once the
+    # rest of the run has drained: a job queued behind a down node would wait for ever (the
+    # plugin leaves the node out of later submissions, not of jobs already queued).
+    victim = running_job(cluster, "embed")
+    for pid in cluster.job_pids(victim):
+        os.kill(pid, signal.SIGSTOP)
+    only_victim(cluster, victim)
     node = f"NodeName={cluster.node}"
     cluster.run("scontrol", "update", node, "State=DOWN", "Reason=sovereign-test")
     try:
