@@ -7,6 +7,7 @@ A source is only ever bytes here: nothing is unpacked, run or named on a shell.
 
 from __future__ import annotations
 
+import glob
 import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -51,6 +52,18 @@ def split_version(versioned: str | None, arxiv_id: str) -> int | None:
     return int(match["version"]) if match and match["id"] == arxiv_id else None
 
 
+def versioned(arxiv_id: str, version: int | None) -> str:
+    """`2401.01234v2`, or the bare id when the version is not known (arXiv's newest)."""
+    return arxiv_id + (f"v{version}" if version is not None else "")
+
+
+def ledger_requests(arxiv_id: str, version: int | None) -> list[tuple[str, dict[str, str]]]:
+    """(service, request) of every answer the fetcher may record for a paper: its e-print and
+    its PDF (Gate 2 bundles carry those that were recorded)."""
+    request = {"paper": versioned(arxiv_id, version)}
+    return [(EPRINT_SERVICE, request), (PDF_SERVICE, request)]
+
+
 def file_stem(arxiv_id: str) -> str:
     """Old-style ids lose their slash in file names, as in arXiv's bulk data: cs/0601001 ->
     cs0601001."""
@@ -64,7 +77,7 @@ def local_source(root: Path, arxiv_id: str, version: int | None, pdf: bool) -> F
     stem = file_stem(arxiv_id)
     found: dict[int | None, Path] = {}
     for suffix in reversed(suffixes):  # the strongest suffix of a version wins
-        for path in root.glob(f"{glob_escape(stem)}*{suffix}"):
+        for path in root.glob(f"{glob.escape(stem)}*{suffix}"):
             name = path.name[: -len(suffix)]
             match = _VERSIONED.match(name)
             if name == stem:
@@ -79,17 +92,12 @@ def local_source(root: Path, arxiv_id: str, version: int | None, pdf: bool) -> F
         chosen = None
     else:
         what = "PDF" if pdf else "source"
-        wanted = f"{stem}v{version}" if version is not None else stem
         # the directory is not named: it differs between machines (and in a Gate 2 bundle)
-        return Missing(f"no {what} file for {wanted} in fulltext.sources")
+        return Missing(f"no {what} file for {versioned(stem, version)} in fulltext.sources")
     path = found[chosen]
     if not path.is_file():
         return Missing(f"{path.name} is not a regular file")
     return Fetched(path.read_bytes(), path.name, chosen if chosen is not None else version)
-
-
-def glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 @dataclass
@@ -112,9 +120,8 @@ class ArxivFetcher:
     requests_made: int = 0
 
     def fetch(self, arxiv_id: str, version: int | None, pdf: bool) -> Fetched | Missing:
-        service = PDF_SERVICE if pdf else EPRINT_SERVICE
-        name = arxiv_id + (f"v{version}" if version is not None else "")
-        request = {"paper": name}
+        service, request = ledger_requests(arxiv_id, version)[1 if pdf else 0]
+        name = request["paper"]
         entry = self.ledger.get(service, request)
         if entry is None:
             if self.offline:

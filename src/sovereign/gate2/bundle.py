@@ -30,7 +30,7 @@ import yaml
 from ..contracts import STAGE_FILES
 from ..embed.nim import NIM_SERVICE, TRUNCATE
 from ..fulltext import settings as fulltext_settings
-from ..fulltext.sources import EPRINT_SERVICE, PDF_SERVICE, Fetched, local_source, split_version
+from ..fulltext.sources import Fetched, ledger_requests, local_source, split_version
 from ..io import canonical_json
 from ..net.chat import LLM_SERVICE, WRITER_SERVICE
 from ..net.http import without_userinfo
@@ -160,9 +160,8 @@ def ledger_entries(
     optional: set[tuple[str, str]] = set()
     for paper in papers:
         version = split_version(paper.get("arxiv_id_versioned"), paper["arxiv_id"])
-        name = paper["arxiv_id"] + (f"v{version}" if version is not None else "")
-        for service in (EPRINT_SERVICE, PDF_SERVICE):
-            optional.add((service, request_key(service, {"paper": name})))
+        for service, request in ledger_requests(paper["arxiv_id"], version):
+            optional.add((service, request_key(service, request)))
     keys |= {(ARXIV_SERVICE, h["ledger_key"]) for h in raw if h["ledger_key"]}
     for row in embeddings:
         if row["backend"] == "nim":
