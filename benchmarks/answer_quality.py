@@ -273,6 +273,7 @@ def build(out: Path, data: Path = DEFAULT_DATA, fulltext: bool = False) -> dict[
                 out, {p: (r["title"], r["summary"], quotes[p]) for p, r in records.items()}
             )
         )
+        wanted.update(ft.distractor_files(out, load_snapshot(source)[0]))
     for folder in (snapshot, out / ft.SOURCES):
         if folder.is_dir():  # files left by another build would join the corpus or the sources
             for stale in sorted(p for p in folder.rglob("*") if p.is_file() and p not in wanted):
@@ -338,10 +339,11 @@ def build(out: Path, data: Path = DEFAULT_DATA, fulltext: bool = False) -> dict[
     )
     print(f"snapshot: {counts['snapshot_papers']} distinct papers in {snapshot}")
     if fulltext:
-        counts["sources"] = len(ids)
+        counts["sources"] = sum(1 for path in wanted if path.parent == out / ft.SOURCES)
         print(
-            f"full text: {len(ids)} e-prints in {out / ft.SOURCES} (each quote in §3 Results, "
-            "its abstract neutral)"
+            f"full text: {counts['sources']} e-prints in {out / ft.SOURCES}: {len(ids)} evidence "
+            "papers (each quote in §3 Results, its abstract neutral), the rest the corpus's "
+            "other papers (their abstract as their body)"
         )
     print(f"split: fit {counts['fit']}, report {counts['report']}")
     if min(halves["fit"], halves["report"]) < 0.35 * len(gold):

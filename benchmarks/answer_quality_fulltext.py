@@ -3,7 +3,8 @@
 `answer_quality.py build --fulltext` gives every evidence paper an abstract that names its topic
 (its title, and the quote's other content words as a keyword list: search and the filter see the
 paper's subject as in the abstract variant) but never holds the quote's statement, and a
-synthetic arXiv-style e-print, DIR/sources/<id>.tar.gz: a
+synthetic arXiv-style e-print, DIR/sources/<id>.tar.gz (the corpus's other papers get one too,
+their own abstract as their body: `distractor_files`): a
 gzipped tar of main.tex (title, the same abstract, Introduction / Method / Results / Conclusion,
 the quote a paragraph of "3 Results", the rest neutral filler) and refs.bib. The overlay points
 the full-text stage at that directory, so only a pipeline reading bodies can quote the evidence.
@@ -178,6 +179,22 @@ def source_files(out: Path, papers: dict[str, tuple[str, str, str]]) -> dict[Pat
     return {
         root / f"{pid}{SUFFIX}": eprint(title, abstract, quote)
         for pid, (title, abstract, quote) in sorted(papers.items())
+    }
+
+
+def distractor_files(out: Path, papers: list[dict[str, Any]]) -> dict[Path, bytes]:
+    """{DIR/sources/<id>.tar.gz: bytes} for the corpus's other papers: each an e-print whose
+    abstract and "3 Results" are its own abstract (a body that says what its abstract says).
+    Every paper has a body then, as in a real corpus, so a pipeline reading the bodies of papers
+    the filter dropped meets bodies that do not answer the question, not only evidence."""
+    from sovereign.fulltext.sources import file_stem
+
+    root = Path(out) / SOURCES
+    return {
+        root / f"{file_stem(p['arxiv_id'])}{SUFFIX}": eprint(
+            p["title"], p["abstract"], p["abstract"]
+        )
+        for p in sorted(papers, key=lambda p: p["arxiv_id"])
     }
 
 

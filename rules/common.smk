@@ -149,6 +149,8 @@ MODELS = code_digest(
         if p.name != "filter.json"
     )
 )
+# The filter's near misses the full-text stage reads too (0 when full text is off).
+SECOND_LOOK = fulltext_settings.second_look(config)
 # Each stage's rerun params, from the stage package's own settings module (one place for what
 # a stage is told and what reruns it); computed once here, not per job.
 SETTINGS = {

@@ -25,5 +25,7 @@ rule embed:
         code=code("embed"),
         question=get_question_text,
         settings=SETTINGS["embed"],
+        # the full-text stage's second look may keep these; claims then needs their vectors
+        near_misses=SECOND_LOOK,
     script:
         "../scripts/embed.py"

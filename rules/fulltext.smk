@@ -26,6 +26,9 @@ rule fulltext:
         arxiv_api=1 if NETWORK_FULLTEXT else 0,
     params:
         code=code("fulltext"),
+        question=get_question_text,
         settings=SETTINGS["fulltext"],
+        # a second look at the filter's near misses applies the filter's test to their bodies
+        filter=SETTINGS["filter"],
     script:
         "../scripts/fulltext.py"

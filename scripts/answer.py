@@ -7,13 +7,16 @@ from sovereign.answer.build import build_answer
 from sovereign.answer.rows import answer_rows
 from sovereign.answer.settings import Settings
 from sovereign.encoders.local import encoder_for
-from sovereign.fulltext.rows import section_texts
+from sovereign.fulltext.rows import section_texts, with_second_look
 from sovereign.io import read_table, write_table
 from sovereign.run import entry
 
 
 def stage(smk, log):
-    papers = read_table(smk.input.filtered, schemas.FILTERED).to_pylist()
+    sections = read_table(smk.input.sections, schemas.SECTIONS)
+    papers = with_second_look(
+        read_table(smk.input.filtered, schemas.FILTERED).to_pylist(), sections
+    )
     claims = read_table(smk.input.claims, schemas.CLAIMS).to_pylist()
     settings = Settings.from_params(smk.params.settings)
     encoder = encoder_for(smk.config, smk.threads)
@@ -29,7 +32,7 @@ def stage(smk, log):
         lambda texts: encoder.embed(texts, "passage"),
         settings,
         writer,
-        section_texts(read_table(smk.input.sections, schemas.SECTIONS)),
+        section_texts(sections),
     )
     rows = answer_rows(smk.wildcards.qid, answer)
     write_table(rows, schemas.ANSWER, smk.output.answer, schemas.ANSWER_SORT)

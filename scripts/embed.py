@@ -12,7 +12,9 @@ from sovereign.run import entry
 def stage(smk, log):
     filtered = read_table(smk.input.filtered, schemas.FILTERED)
     embedder = make_embedder(Settings.from_config(smk.config), log, smk.threads)
-    rows = embedding_rows(smk.wildcards.qid, smk.params.question, filtered, embedder)
+    rows = embedding_rows(
+        smk.wildcards.qid, smk.params.question, filtered, embedder, smk.params.near_misses
+    )
     write_table(rows, schemas.EMBEDDINGS, smk.output.embeddings, schemas.EMBEDDINGS_SORT)
     log(f"{len(rows)} vectors ({embedder.model}, {embedder.dimension}-d)")
     if hasattr(embedder, "summary"):

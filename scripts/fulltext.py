@@ -3,6 +3,7 @@
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
+from sovereign.fulltext.second_look import encoder_judge
 from sovereign.fulltext.settings import Settings
 from sovereign.fulltext.stage import paper_texts
 from sovereign.io import read_table, write_table
@@ -11,9 +12,16 @@ from sovereign.run import entry
 
 def stage(smk, log):
     filtered = read_table(smk.input.filtered, schemas.FILTERED)
-    papers = [p for p in filtered.to_pylist() if p["kept"]]
     settings = Settings.from_config(smk.config)
-    rows = paper_texts(smk.wildcards.qid, papers, settings, log)
+    question = smk.params.question
+    rows = paper_texts(
+        smk.wildcards.qid,
+        filtered.to_pylist(),
+        settings,
+        log,
+        # the filter's encoder, loaded only when a near miss has a body to judge
+        judge=lambda: encoder_judge(question, smk.config, smk.threads),
+    )
     write_table(rows, schemas.SECTIONS, smk.output.sections, schemas.SECTIONS_SORT)
 
 

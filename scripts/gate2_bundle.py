@@ -6,6 +6,8 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
 from sovereign.contracts import document
+from sovereign.embed.stage import embedded_papers
+from sovereign.fulltext.settings import second_look
 from sovereign.gate2.archive import write_archive
 from sovereign.gate2.bundle import build_members
 from sovereign.io import read_table
@@ -16,8 +18,11 @@ WORKFLOW = Path(__file__).resolve().parent.parent
 
 
 def stage(smk, log):
-    papers = read_table(smk.input.filtered, schemas.FILTERED).to_pylist()
-    texts = {p["arxiv_id"]: document(p) for p in papers if p["kept"]}
+    # the kept papers and the near misses the full-text stage also read (and embed indexed)
+    papers = embedded_papers(
+        read_table(smk.input.filtered, schemas.FILTERED).to_pylist(), second_look(smk.config)
+    )
+    texts = {p["arxiv_id"]: document(p) for p in papers}
     texts["question"] = smk.params.question["question"]
     members = build_members(
         question=smk.params.question,
@@ -31,7 +36,7 @@ def stage(smk, log):
         embeddings=read_table(smk.input.embeddings, schemas.EMBEDDINGS).to_pylist(),
         reviews=read_table(smk.input.reviews, schemas.REVIEWS).to_pylist(),
         answers=read_table(smk.input.answer, schemas.ANSWER).to_pylist(),
-        papers=[p for p in papers if p["kept"]],
+        papers=papers,
         versions=package_versions(),
     )
     digest = write_archive(Path(smk.output.bundle), members)

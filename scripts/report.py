@@ -8,7 +8,7 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 from sovereign import schemas
 from sovereign.answer.rows import answer_from_rows
 from sovereign.contracts import STAGE_FILES
-from sovereign.fulltext.rows import readings
+from sovereign.fulltext.rows import readings, with_second_look
 from sovereign.io import read_table, sha256_file, write_atomic
 from sovereign.report.corrections import head_sha256, read_corrections
 from sovereign.report.inputs import Inputs
@@ -36,12 +36,15 @@ def stage(smk, log):
     }
     q = smk.params.question
     corrections = smk.input.corrections[0] if smk.input.corrections else None
+    sections = read_table(smk.input.sections, schemas.SECTIONS)
     inputs = Inputs(
         question_id=q["question_id"],
         question=q["question"],
         as_of=q["as_of"],
         hits=read_table(smk.input.raw, schemas.RAW).to_pylist(),
-        papers=read_table(smk.input.filtered, schemas.FILTERED).to_pylist(),
+        papers=with_second_look(
+            read_table(smk.input.filtered, schemas.FILTERED).to_pylist(), sections
+        ),
         claims=read_table(smk.input.claims, schemas.CLAIMS).to_pylist(),
         summary=summary_from_rows(reviews, smk.input.reviews),
         corrections=read_corrections(corrections),
@@ -55,7 +58,7 @@ def stage(smk, log):
         answer=answer_from_rows(
             read_table(smk.input.answer, schemas.ANSWER).to_pylist(), smk.input.answer
         ),
-        readings=readings(read_table(smk.input.sections, schemas.SECTIONS).to_pylist()),
+        readings=readings(sections.to_pylist()),
     )
     schema = json.loads(Path(smk.input.schema).read_text(encoding="utf-8"))
     report, record, page = render_all(inputs, schema, smk.output.record)

@@ -4,7 +4,7 @@ import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
 from sovereign import schemas
 from sovereign.answer.rows import answer_from_rows
-from sovereign.fulltext.rows import section_texts
+from sovereign.fulltext.rows import section_texts, with_second_look
 from sovereign.io import read_table, write_table
 from sovereign.review.rows import outcome_rows
 from sovereign.review.settings import Settings
@@ -15,15 +15,17 @@ from sovereign.run import entry
 
 
 def stage(smk, log):
+    sections = read_table(smk.input.sections, schemas.SECTIONS)
+    filtered = read_table(smk.input.filtered, schemas.FILTERED).to_pylist()
     evidence = Evidence(
         question=smk.params.question,
         hits=read_table(smk.input.raw, schemas.RAW).to_pylist(),
-        papers=read_table(smk.input.filtered, schemas.FILTERED).to_pylist(),
+        papers=with_second_look(filtered, sections),
         claims=read_table(smk.input.claims, schemas.CLAIMS).to_pylist(),
         answer=answer_from_rows(
             read_table(smk.input.answer, schemas.ANSWER).to_pylist(), smk.input.answer
         ),
-        texts=section_texts(read_table(smk.input.sections, schemas.SECTIONS)),
+        texts=section_texts(sections),
     )
     llm = smk.config["review"]["llm"]
     extra = None

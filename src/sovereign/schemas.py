@@ -84,6 +84,8 @@ SECTIONS = pa.schema(
         pa.field("source_ref", pa.string()),  # its file name or ledger entry
         pa.field("parser_version", pa.string(), nullable=False),
         pa.field("note", pa.string()),  # on the abstract row: why no (or a weaker) full text
+        # abstract: the filter kept the paper; full text: a second look at its body did
+        pa.field("kept_on", pa.string(), nullable=False),
     ]
 )
 SECTIONS_SORT = ("arxiv_id", "section_index")

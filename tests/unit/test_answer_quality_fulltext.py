@@ -77,7 +77,17 @@ def test_fulltext_build_hides_each_quote_in_a_results_section(data, tmp_path):
     originals = [json.loads(line) for line in (plain / "snapshot/evidence.jsonl").open()]
     assert [(r["id"], r["title"]) for r in records] == [(r["id"], r["title"]) for r in originals]
     sources = out / "sources"
-    assert sorted(p.name for p in sources.iterdir()) == sorted(f"{i}.tar.gz" for i in ids.values())
+    distractors = [
+        p for p in aq.load_snapshot(plain / "snapshot")[0] if p["arxiv_id"] not in ids.values()
+    ]
+    assert distractors
+    assert sorted(p.name for p in sources.iterdir()) == sorted(
+        [f"{i}.tar.gz" for i in ids.values()] + [f"{p['arxiv_id']}.tar.gz" for p in distractors]
+    )
+    for paper in distractors:  # every other paper has a body too: its own abstract
+        tex = ft.read_main((sources / f"{paper['arxiv_id']}.tar.gz").read_bytes())
+        results = tex.split("\\section{Results}")[1].split("\\section{Conclusion}")[0]
+        assert f"\n{ft.latex_escape(paper['abstract'])}\n" in results
     for record in records:
         quote = next(q for q, i in ids.items() if i == record["id"])
         abstract = record["summary"]

@@ -187,3 +187,97 @@ def test_live_eprints_are_recorded_and_replayed_without_the_network(tmp_path):
     shutil.rmtree(wd / "results")
     snakemake(wd, "-c2", "--config", "fulltext={'offline': True}")
     assert result_bytes(wd) == first
+
+
+RESCUE = (
+    "Expert routing by question type raised VQA accuracy from 58.1 to 60.4 on the out-of-domain "
+    "split, and expert routing with shared experts raised VQA accuracy by a further 0.9 points."
+)
+
+
+NEAR_MISSES = [
+    (
+        "2502.00011",
+        "Parcel Routing for Postal Services",
+        "We describe parcel routing in postal delivery and the accuracy of arrival estimates.",
+    ),
+    (
+        "2502.00012",
+        "Routing Tables at Scale",
+        "We study routing tables of large networks and the accuracy of their compression.",
+    ),
+]
+
+
+def _latex_paper(title: str, results: str) -> bytes:
+    tex = (
+        "\\documentclass{article}\n\\begin{document}\n"
+        f"\\title{{{title}}}\n\\begin{{abstract}}\nWe study a system.\n\\end{{abstract}}\n"
+        "\\section{Introduction}\nThis section introduces the setting of the paper.\n"
+        f"\\section{{Results}}\n{results}\n\\end{{document}}\n"
+    )
+    return eprint({"main.tex": tex})
+
+
+@pytest.fixture(scope="module")
+def second_look(tmp_path_factory):
+    """A run in which the filter's two nearest misses have e-prints: the first one's Results
+    answer the question, the second one's do not."""
+    from sovereign.filter.stage import near_misses
+
+    root = tmp_path_factory.mktemp("second_look")
+    snapshot = fixture_snapshot(root / "snap.jsonl")
+    with snapshot.open("a", encoding="utf-8") as out:  # papers whose abstracts name no finding
+        for arxiv_id, title, abstract in NEAR_MISSES:
+            record = {"id": arxiv_id, "title": title, "abstract": abstract, "categories": "cs.LG"}
+            out.write(json.dumps(record) + "\n")
+    search = {"backend": "snapshot", "snapshot": str(snapshot)}
+    folder = root / "sources"
+    folder.mkdir()
+    wd = make_workdir(root / "work", ROWS, search, fulltext={"sources": str(folder)})
+    snakemake(wd, "-c2", f"results/{QID}/filtered.parquet")
+    near = [p["arxiv_id"] for p in near_misses(table(wd, "filtered.parquet"), 2)]
+    assert len(near) == 2, "the fixture corpus has near misses for this question"
+    (folder / f"{near[0]}v1.tar.gz").write_bytes(_latex_paper("A near miss", RESCUE))
+    off_topic = "The crawler stores each page once and retries a failed download twice."
+    (folder / f"{near[1]}v1.tar.gz").write_bytes(_latex_paper("Another", off_topic))
+    snakemake(wd, "-c2")
+    return wd, near
+
+
+def test_a_near_miss_whose_body_answers_is_kept_and_quoted(second_look):
+    wd, (rescued, dropped) = second_look
+    filtered = {p["arxiv_id"]: p for p in table(wd, "filtered.parquet")}
+    assert not filtered[rescued]["kept"] and not filtered[dropped]["kept"]  # the filter's verdict
+    rows = table(wd, "sections.parquet")
+    kept_on = {r["arxiv_id"]: r["kept_on"] for r in rows}
+    assert kept_on[rescued] == "full text" and dropped not in kept_on
+    assert {v for k, v in kept_on.items() if k != rescued} == {"abstract"}
+    note = next(r["note"] for r in rows if r["arxiv_id"] == rescued and r["section_index"] == 0)
+    assert note.startswith("kept on its full text: a passage of 2 Results passes the filter")
+    claims = [c for c in table(wd, "claims.parquet") if c["arxiv_id"] == rescued]
+    assert any(c["section_path"] == "2 Results" for c in claims)
+    vectors = {r["item_id"] for r in table(wd, "embeddings.parquet")}
+    assert {rescued, dropped} <= vectors  # the index holds what a second look may keep
+    report = (wd / "results" / QID / "report.md").read_text()
+    assert f"<https://arxiv.org/abs/{rescued}>" in report
+    assert f"<https://arxiv.org/abs/{dropped}>" not in report
+    assert f"1 of them ({rescued}) the filter had dropped on their abstracts" in report
+    record = json.loads((wd / "results" / QID / "record.json").read_text())
+    assert record["verification"]["full_text"]["kept_on_full_text"] == [rescued]
+    page = (wd / "results" / QID / "record.html").read_text()
+    assert "Kept on full text" in page and rescued in page
+    log = (wd / "logs" / "fulltext" / f"{QID}.log").read_text()
+    assert f"{dropped}: read in full (latex), no passage passes the filter" in log
+
+
+def test_a_second_look_reruns_byte_identically_and_verifies_in_gate2(second_look, tmp_path):
+    wd, _ = second_look
+    copy = tmp_path / "work"
+    shutil.copytree(wd, copy, ignore=shutil.ignore_patterns("results", ".snakemake", "logs"))
+    shutil.rmtree(copy / "cache" / "fulltext")
+    snakemake(copy, "-c2")
+    assert result_bytes(copy) == result_bytes(wd)
+    snakemake(wd, "-c2", "gate2")
+    verdict = json.loads((wd / "results" / QID / "gate2" / "verdict.json").read_text())
+    assert verdict["status"] == "VERIFIED", verdict

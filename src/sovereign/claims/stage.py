@@ -219,8 +219,15 @@ def extract_claims(
     relevance_list: list[float] = []
     body: dict[str, list[tuple[Sentence, str, float]]] = {}
     asked = asked_words(question)
+    # A body sentence that repeats one of its paper's abstract sentences word for word is the
+    # same claim: the abstract's is taken.
+    in_abstract = {
+        (s.arxiv_id, " ".join(s.text.split())) for s in all_sentences if s.section_index == 0
+    }
     for s, prob in zip(all_sentences, p_relevant, strict=True):
         relevant = prob >= relevance_model.threshold
+        if s.section_index and (s.arxiv_id, " ".join(s.text.split())) in in_abstract:
+            continue
         if s.section_index == 0:
             kind = claim_kind(s.text) or (
                 "statement" if relevant and is_statement(s.text) else None

@@ -102,6 +102,7 @@ _TYPE_NAMES = {
 # The schemas' patterns, said in words (a regular expression is no help in a message).
 _PATTERN_NAMES = {
     "^https?://": "a URL starting with http:// or https://",
+    "^all$": "the word all",
     "^[ -~]*$": "printable ASCII text",
     "^[A-Za-z_][A-Za-z0-9_]*$": "a variable name (letters, digits, _; no digit first)",
 }
@@ -119,6 +120,12 @@ def _pattern_text(pattern: str) -> str:
 def _rule_text(schema: dict[str, Any]) -> str:
     """What the schema allows, in words: 'a number from 0 to 1'."""
     kind = schema.get("type")
+    if schema.get("pattern") and isinstance(kind, list) and "integer" in kind:
+        # a word or a count (fulltext.second_look: all, or a number)
+        numbers = _rule_text(
+            {k: v for k, v in schema.items() if k != "pattern"} | {"type": "integer"}
+        )
+        return f"{_pattern_text(schema['pattern'])}, or {numbers}"
     if schema.get("pattern"):
         text = _pattern_text(schema["pattern"])
         return text + (", or null" if isinstance(kind, list) and "null" in kind else "")

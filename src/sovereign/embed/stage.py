@@ -17,6 +17,7 @@ from ..contracts import document
 from ..encoders.base import Embedder
 from ..encoders.local import LOCAL_BACKENDS, cached
 from ..errors import InputFileError
+from ..filter.stage import near_misses as nearest
 from ..net.ledger import Ledger
 from .settings import Settings
 
@@ -44,11 +45,25 @@ def make_embedder(
     )
 
 
-def embedding_rows(
-    question_id: str, question: str, filtered: pa.Table, embedder: Embedder
+def embedded_papers(
+    filtered: list[dict[str, Any]], near_misses: int | None = 0
 ) -> list[dict[str, Any]]:
-    """Rows of the embeddings stage: the question, then every kept paper (title + abstract)."""
-    papers = [p for p in filtered.to_pylist() if p["kept"]]
+    """The papers the index holds: the kept ones and the filter's `near_misses` nearest misses
+    (which the full-text stage's second look may keep), by arXiv id."""
+    papers = [p for p in filtered if p["kept"]] + nearest(filtered, near_misses)
+    return sorted(papers, key=lambda p: p["arxiv_id"])
+
+
+def embedding_rows(
+    question_id: str,
+    question: str,
+    filtered: pa.Table,
+    embedder: Embedder,
+    near_misses: int | None = 0,
+) -> list[dict[str, Any]]:
+    """Rows of the embeddings stage: the question, then every kept paper (title + abstract) and
+    the filter's `near_misses` nearest misses."""
+    papers = embedded_papers(filtered.to_pylist(), near_misses)
     documents = [document(p) for p in papers]
     query = embedder.embed([question], "query")
     passages = embedder.embed(documents, "passage")

@@ -20,7 +20,7 @@ passes and `kept`, so the funnel can be drawn and every drop explained.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -98,3 +98,12 @@ def filter_papers(
         paper["kept"] = paper["tfidf_pass"] or paper["semantic_pass"]
     log(f"semantic scores by {encoder.model}, kept at >= {semantic:.3f} or TF-IDF >= {threshold}")
     return papers
+
+
+def near_misses(papers: Sequence[dict[str, Any]], n: int | None) -> list[dict[str, Any]]:
+    """The `n` papers the filter dropped that came closest to being kept (None: all it dropped),
+    nearest first (by encoder cosine, then TF-IDF cosine, then id): the ones the full-text
+    stage takes a second look at."""
+    dropped = [p for p in papers if not p["kept"]]
+    dropped.sort(key=lambda p: (-p["semantic_score"], -p["tfidf_score"], p["arxiv_id"]))
+    return dropped if n is None else dropped[: max(n, 0)]

@@ -9,6 +9,20 @@ from typing import Any
 import pyarrow as pa
 
 from .model import ABSTRACT
+from .second_look import ABSTRACT_KEPT, FULL_TEXT_KEPT
+
+
+def kept_on_full_text(sections: pa.Table) -> set[str]:
+    """The papers a second look kept on their full text (the filter dropped them)."""
+    rows = sections.select(["arxiv_id", "kept_on"]).to_pylist()
+    return {r["arxiv_id"] for r in rows if r["kept_on"] == FULL_TEXT_KEPT}
+
+
+def with_second_look(papers: list[dict[str, Any]], sections: pa.Table) -> list[dict[str, Any]]:
+    """The filtered rows as every stage after the full-text stage sees them: a paper kept on its
+    full text is kept (its filter scores stay as they were)."""
+    rescued = kept_on_full_text(sections)
+    return [{**p, "kept": True} if p["arxiv_id"] in rescued else p for p in papers]
 
 
 def paper_sections(table: pa.Table) -> dict[str, list[tuple[int, str, str]]]:
@@ -40,6 +54,7 @@ class Reading:
     ref: str | None
     sha256: str | None
     note: str | None
+    kept_on: str = ABSTRACT_KEPT  # or "full text": a second look at its body kept it
 
 
 def readings(rows: list[dict[str, Any]]) -> list[Reading]:
@@ -59,6 +74,7 @@ def readings(rows: list[dict[str, Any]]) -> list[Reading]:
                 ref=body[0]["source_ref"] if body else None,
                 sha256=body[0]["source_sha256"] if body else None,
                 note=paper[0]["note"],
+                kept_on=paper[0].get("kept_on") or ABSTRACT_KEPT,
             )
         )
     return out

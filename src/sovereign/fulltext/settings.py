@@ -14,6 +14,7 @@ from typing import Any
 from ..io import canonical
 from ..net.http import RetryPolicy
 from .model import PARSER_VERSION, Limits
+from .passage_model import load_passage_model
 
 ARXIV = "arxiv"
 DIRECTORY = "directory"
@@ -45,6 +46,18 @@ def limits(config: dict[str, Any]) -> Limits:
     )
 
 
+ALL = "all"
+
+
+def second_look(config: dict[str, Any]) -> int | None:
+    """How many of the filter's near misses are read in full: None for every paper it dropped
+    (`all`), 0 when full text is off."""
+    if mode(config) == OFF:
+        return 0
+    n = config["fulltext"]["second_look"]
+    return None if n == ALL else int(n)
+
+
 def rerun_params(config: dict[str, Any]) -> dict[str, Any]:
     m = mode(config)
     f = config["fulltext"]
@@ -54,6 +67,11 @@ def rerun_params(config: dict[str, Any]) -> dict[str, Any]:
                 "mode": m,
                 "sources": f["sources"] if m == DIRECTORY else None,
                 "limits": limits(config).__dict__ if m != OFF else None,
+                "second_look": second_look(config),
+                # the fitted passage threshold: a refit reruns the stage
+                "passage_threshold": (
+                    load_passage_model().passage_threshold if second_look(config) != 0 else None
+                ),
                 "parser": PARSER_VERSION,
             }
         }
@@ -73,6 +91,7 @@ class Settings:
     contact: str
     min_interval: float
     policy: RetryPolicy
+    second_look: int | None = 0  # near misses of the filter read in full (None: all of them)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Settings:
@@ -89,4 +108,5 @@ class Settings:
             contact=config["search"]["contact"],
             min_interval=float(config["search"]["min_interval"]),
             policy=RetryPolicy.from_config(config, "fulltext"),
+            second_look=second_look(config),
         )

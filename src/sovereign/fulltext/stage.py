@@ -5,6 +5,11 @@ falls back. The paper's metadata abstract is always its first section (path "Abs
 the text the filter judged, and claims from it stay as they were without full text; the body
 sections follow, as the parser found them. A source that cannot be used costs that paper its
 full text, never the run.
+
+With `fulltext.second_look` (`all`, or n), the stage also reads the papers the filter dropped
+(all of them, or its n nearest misses) and keeps those whose body passes the filter's rule
+(sovereign.fulltext.second_look); their rows say `kept_on: full text`, and every later stage
+treats them as kept.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..filter.stage import near_misses
 from .model import ABSTRACT, ABSTRACT_PATH, PARSER_VERSION, PDF, Limits, Section, SourceError
+from .second_look import ABSTRACT_KEPT, FULL_TEXT_KEPT, Judge
 from .settings import ARXIV, DIRECTORY, OFF, Settings
 from .sources import ArxivFetcher, Fetched, Missing, local_source, split_version
 from .store import ParseStore
@@ -85,7 +92,9 @@ def read_paper(
     return PaperText(arxiv_id, version, ABSTRACT, None, None, [], "; ".join(reasons))
 
 
-def section_rows(question_id: str, paper: dict[str, Any], text: PaperText) -> list[dict[str, Any]]:
+def section_rows(
+    question_id: str, paper: dict[str, Any], text: PaperText, kept_on: str = ABSTRACT_KEPT
+) -> list[dict[str, Any]]:
     """sections.parquet rows of one paper: the abstract, then the body."""
     rows = [
         _row(question_id, text, 0, ABSTRACT_PATH, paper["abstract"], ABSTRACT, None, None),
@@ -94,6 +103,8 @@ def section_rows(question_id: str, paper: dict[str, Any], text: PaperText) -> li
         rows.append(
             _row(question_id, text, n, section.path, section.text, text.kind, text.sha256, text.ref)
         )
+    for row in rows:
+        row["kept_on"] = kept_on
     return rows
 
 
@@ -152,16 +163,67 @@ def paper_texts(
     settings: Settings,
     log: Callable[[str], None] = lambda _m: None,
     fetch: Fetch | None = None,
+    judge: Callable[[], Judge] | None = None,
 ) -> list[dict[str, Any]]:
-    """sections.parquet rows for the kept `papers`."""
+    """sections.parquet rows for the kept ones of `papers` (the filtered rows), and for the near
+    misses a second look keeps (`judge` makes the filter's test; without it, or with
+    `settings.second_look` 0, there is no second look)."""
     fetch = fetch or fetcher(settings, log)
     store = ParseStore(settings.store, settings.limits)
     rows: list[dict[str, Any]] = []
     kinds: dict[str, int] = {}
-    for paper in sorted(papers, key=lambda p: p["arxiv_id"]):
+    kept = sorted((p for p in papers if p["kept"]), key=lambda p: p["arxiv_id"])
+    for paper in kept:
         text = read_paper(paper, fetch, store, settings.limits, log)
         kinds[text.kind] = kinds.get(text.kind, 0) + 1
         rows.extend(section_rows(question_id, paper, text))
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-    log(f"{len(papers)} kept papers read: {summary or 'none'}; {len(rows)} sections")
+    log(f"{len(kept)} kept papers read: {summary or 'none'}; {len(rows)} sections")
+    if judge is not None and settings.mode != OFF and settings.second_look != 0:
+        rows.extend(near_miss_rows(question_id, papers, settings, fetch, store, judge, log))
+    return rows
+
+
+def near_miss_rows(
+    question_id: str,
+    papers: list[dict[str, Any]],
+    settings: Settings,
+    fetch: Fetch,
+    store: ParseStore,
+    judge: Callable[[], Judge],
+    log: Callable[[str], None],
+) -> list[dict[str, Any]]:
+    """Rows of the near misses whose body passes the filter's test (kept on their full text)."""
+    misses = near_misses(papers, settings.second_look)
+    if not misses:
+        return []
+    test: Judge | None = None
+    rows: list[dict[str, Any]] = []
+    rescued = []
+    for paper in sorted(misses, key=lambda p: p["arxiv_id"]):
+        text = read_paper(paper, fetch, store, settings.limits, log)
+        if not text.sections:
+            continue  # its abstract only: the filter has judged that text
+        test = test or judge()
+        found = test.best(text.sections)
+        if found is None:
+            log(f"{paper['arxiv_id']}: read in full ({text.kind}), no passage passes the filter")
+            continue
+        note = found.note(test.threshold, test.semantic_threshold)
+        rescued.append(paper["arxiv_id"])
+        log(f"{paper['arxiv_id']}: {note}")
+        text = PaperText(
+            text.arxiv_id,
+            text.version,
+            text.kind,
+            text.sha256,
+            text.ref,
+            text.sections,
+            "; ".join(filter(None, [note, text.note])),
+        )
+        rows.extend(section_rows(question_id, paper, text, FULL_TEXT_KEPT))
+    log(
+        f"second look: {len(misses)} near misses of the filter, {len(rescued)} kept on their "
+        f"full text ({', '.join(rescued) or 'none'})"
+    )
     return rows

@@ -153,9 +153,10 @@ def ledger_entries(
     papers: list[dict[str, Any]] = (),
 ) -> tuple[dict[str, bytes], list[str]]:
     """The ledger files the question used, as `work/ledger/...` members, and the ones the
-    ledger no longer holds (`<service>/<k2>/<key>.json`). `papers` are the kept papers whose
-    e-prints and PDFs the full-text stage asked for, if it read arXiv: every answer recorded
-    for them goes in, "no such file" included, so the replay decides as the run did."""
+    ledger no longer holds (`<service>/<k2>/<key>.json`). `papers` are the papers (kept ones and
+    near misses) whose e-prints and PDFs the full-text stage asked for, if it read arXiv: every
+    answer recorded for them goes in, "no such file" included, so the replay decides as the run
+    did."""
     keys: set[tuple[str, str]] = set()
     optional: set[tuple[str, str]] = set()
     for paper in papers:
@@ -227,7 +228,8 @@ def build_members(
     papers: list[dict[str, Any]] = (),
 ) -> dict[str, bytes]:
     """Every member of a question's bundle, manifest included (pure but for reading files).
-    `papers`: the kept papers (their sources or e-prints go in for the full-text stage)."""
+    `papers`: the papers the full-text stage read, kept ones and near misses (their sources or
+    e-prints go in)."""
     qid = question["question_id"]
     members = code_members(workflow_dir)
     members["README.txt"] = README.encode()

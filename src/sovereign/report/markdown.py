@@ -146,9 +146,16 @@ def _read(record: dict[str, Any]) -> str:
     full = text["latex"] + text["pdf"]
     if not full:
         return "Claims come from abstracts only, not full texts."
+    rescued = text.get("kept_on_full_text") or []
+    second = (
+        f" {len(rescued)} of them ({', '.join(rescued)}) the filter had dropped on their "
+        "abstracts; a second look kept them because a passage of their body passes its test."
+        if rescued
+        else ""
+    )
     return (
         f"Claims come from the full texts of {full} kept papers ({text['pdf']} of them from "
-        f"PDFs, the weaker kind) and from the abstracts of the other {text['abstract']}."
+        f"PDFs, the weaker kind) and from the abstracts of the other {text['abstract']}.{second}"
     )
 
 

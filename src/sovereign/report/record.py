@@ -11,6 +11,7 @@ import hashlib
 import unicodedata
 from typing import Any
 
+from ..fulltext.second_look import ABSTRACT_KEPT
 from ..search.queries import expand
 from .inputs import Inputs
 from .provenance import correction_record, gate2, provenance, retraction
@@ -73,7 +74,8 @@ def funnel(inp: Inputs) -> dict[str, Any]:
 
 
 def full_text(inp: Inputs) -> dict[str, Any]:
-    """Which kept papers were read in full, and from what (the rest from their abstracts)."""
+    """Which kept papers were read in full, and from what (the rest from their abstracts), and
+    which were kept on their full text by a second look at the filter's near misses."""
     readings = inp.readings or []
     counts = {k: sum(r.kind == k for r in readings) for k in ("latex", "pdf", "abstract")}
     papers = [
@@ -84,10 +86,13 @@ def full_text(inp: Inputs) -> dict[str, Any]:
             "source": r.ref,
             "source_sha256": r.sha256,
             "note": r.note,
+            "kept_on": r.kept_on,
         }
         for r in readings
     ]
-    return {**counts, "papers": papers}
+    # the filter dropped these; a passage of their body passed its test (a second look)
+    rescued = [r.arxiv_id for r in readings if r.kept_on != ABSTRACT_KEPT]
+    return {**counts, "kept_on_full_text": rescued, "papers": papers}
 
 
 def source_phrase(text: dict[str, Any]) -> str:

@@ -133,6 +133,16 @@ def verification_section(record: dict[str, Any]) -> str:
                 ),
             )
         )
+    rescued = [
+        p for p in v.get("full_text", {}).get("papers", []) if p.get("kept_on") == "full text"
+    ]
+    if rescued:
+        rows.append(
+            (
+                "Kept on full text",
+                "; ".join(f"{esc(p['arxiv_id'])}: {esc(p['note'] or '')}" for p in rescued),
+            )
+        )
     return section("verification", kv_table(rows), DISCLAIMERS["verification"])
 
 

@@ -248,3 +248,15 @@ def test_a_damaged_model_file_is_named_with_the_fix(tmp_path, monkeypatch):
         assert str(broken) in err.value.message and "--write-model" in err.value.message
     finally:
         verifier.load_verifier_model.cache_clear()
+
+
+def test_a_body_sentence_repeating_its_abstract_is_not_a_second_claim():
+    first = PAPERS[0]
+    repeat = "We show that an auxiliary load balancing loss improves expert utilization by 12%."
+    new = "An auxiliary load balancing loss improves expert utilization in every layer we tested."
+    sections = {p["arxiv_id"]: [(0, "Abstract", p["abstract"])] for p in PAPERS}
+    sections[first["arxiv_id"]] += [(1, "3 Results", f"{repeat}  {new}")]
+    rows = extract_claims("q", QUESTION, PAPERS, index_of(PAPERS), CLAIMS, sections=sections)
+    texts = [(r["section_index"], r["claim"]) for r in rows if r["arxiv_id"] == first["arxiv_id"]]
+    assert (0, repeat) in texts and (1, repeat) not in texts  # quoted once, from the abstract
+    assert (1, new) in texts  # the body's own statement is still a claim

@@ -47,6 +47,9 @@ def test_shipped_config_is_valid():
         ({"search": {"backend": "google"}}, "search.backend", "one of: arxiv, replay, snapshot"),
         ({"search": {"max_results": "many"}}, "search.max_results", "a whole number"),
         ({"search": {"max_results": 0}}, "search.max_results", "from 1 to 2000"),
+        ({"fulltext": {"second_look": "most"}}, "fulltext.second_look", "all, or a whole number"),
+        ({"fulltext": {"second_look": -1}}, "fulltext.second_look", "all, or a whole number"),
+        ({"fulltext": {"second_look": 2.5}}, "fulltext.second_look", "all, or a whole number"),
     ],
 )
 def test_bad_values_name_the_field_and_the_fix(tmp_path, change, where, says):
