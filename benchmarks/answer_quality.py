@@ -518,6 +518,7 @@ def pipeline_figures(qdir: Path, gold: dict[str, Any], fulltext: bool = False) -
     raw = set(pq.read_table(qdir / "raw.parquet", columns=["arxiv_id"]).column(0).to_pylist())
     filtered = pq.read_table(qdir / "filtered.parquet", columns=["arxiv_id", "kept"]).to_pydict()
     kept = {a for a, k in zip(filtered["arxiv_id"], filtered["kept"], strict=True) if k}
+    rescued = ft.kept_on_full_text(qdir / "sections.parquet")
     claims_file = pq.ParquetFile(qdir / "claims.parquet")
     columns = ["arxiv_id", "verified", "relevant"]
     if "section_index" in claims_file.schema_arrow.names:  # claims read from full text
@@ -536,6 +537,11 @@ def pipeline_figures(qdir: Path, gold: dict[str, Any], fulltext: bool = False) -
         "kept_recall": recall(evidence, kept),
         "kept_precision": precision(evidence, kept),
         "kept": len(kept),
+        # with the full-text stage's second look at what the filter dropped
+        "kept_on_full_text": len(rescued),
+        "kept_on_full_text_evidence": len(rescued & evidence),
+        "read_recall": recall(evidence, kept | rescued),
+        "read_precision": precision(evidence, kept | rescued),
         "claims": len(claims["arxiv_id"]),
         "verified_claims": sum(bool(v) for v in claims["verified"]),
         "relevant_claims": sum(bool(v) for v in claims["relevant"]),
@@ -607,6 +613,10 @@ def evaluate(out: Path, half: str = "report", index: Bm25 | None = None) -> dict
                     "kept_recall",
                     "kept_precision",
                     "kept",
+                    "kept_on_full_text",
+                    "kept_on_full_text_evidence",
+                    "read_recall",
+                    "read_precision",
                     "report_coverage",
                     "answer_cited",
                     "answer_body_cited",
@@ -695,6 +705,12 @@ def print_table(result: dict[str, Any]) -> None:
         f"kept precision {_fmt(o['kept_precision'], 0, 3)} ({o['kept_nothing']} kept nothing); "
         f"{o['kept']:.1f} kept papers a question"
     )
+    if o.get("kept_on_full_text"):
+        print(
+            f"second look: {o['kept_on_full_text']:.2f} papers a question kept on their full text "
+            f"({o['kept_on_full_text_evidence']:.2f} evidence); with them, evidence recall "
+            f"{o['read_recall']:.3f}, precision {_fmt(o['read_precision'], 0, 3)}"
+        )
     print(
         f"answer section: {o['answer_cited']:.1f} papers cited, rubric coverage "
         f"{_fmt(o['answer_coverage'], 0, 3)} (BM25 top {TOP_K}: "

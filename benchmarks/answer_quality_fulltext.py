@@ -240,6 +240,20 @@ def results_share(passages: list[tuple[str, str]], evidence: set[str]) -> float 
     return sum(m == RESULTS_MARK for m in marks) / len(marks) if marks else None
 
 
+def kept_on_full_text(sections: Path) -> set[str]:
+    """The papers the full-text stage's second look kept (none without sections.parquet, or
+    one written before the second look)."""
+    import pyarrow.parquet as pq
+
+    if not sections.exists():
+        return set()
+    file = pq.ParquetFile(sections)
+    if "kept_on" not in file.schema_arrow.names:
+        return set()
+    rows = file.read(columns=["arxiv_id", "kept_on"]).to_pydict()
+    return {a for a, k in zip(rows["arxiv_id"], rows["kept_on"], strict=True) if k == "full text"}
+
+
 def stated_papers(answer: Path, evidence: set[str], fulltext: bool) -> set[str]:
     """The evidence papers whose evidence statement the answer quotes (shown or cited): the
     passage it stands in, §3 in this variant, the abstract (which is the quote) in the other."""

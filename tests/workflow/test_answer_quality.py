@@ -415,9 +415,19 @@ def test_recorded_fulltext_variant_figures_are_the_ones_the_docs_quote():
     assert ft["answer_results_share"] >= 0.9
     assert ft["statement_coverage"] > 0.5
     assert plain["body_claims"] == 0  # the abstract variant has no sources to read
+    # the full-text issue's target: reading full text covers at least what abstracts did
+    assert ft["report_coverage"] >= plain["report_coverage"]
+    # the second look's report-half figures in its model file are this run's
+    from sovereign.fulltext.passage_model import load_passage_model
+
+    measured = load_passage_model().measurement["report_half"]
+    assert abs(measured["recall"] - ft["read_recall"]) < 1e-3
+    assert abs(measured["precision"] - ft["read_precision"]) < 1e-3
+    assert round(ft["kept_on_full_text"] * ft["evaluated"]) == measured["kept_on_full_text"]
     evaluation = (REPO / "docs" / "evaluation.md").read_text(encoding="utf-8")
     section = evaluation[evaluation.index("\n### Full text: the evidence in the body") :]
     section = section.split("\n## ", 1)[0]
+    assert f"**{ft['read_recall']:.2f}**" in section
     for figures in (ft, plain):
         assert f"**{figures['report_coverage']:.2f}**" in section
         assert f"**{figures['statement_coverage']:.2f}**" in section
