@@ -2,4 +2,4 @@
 encoder cosine with the question passes its threshold (`stage`); the semantic threshold is
 fitted on the answer-quality benchmark and shipped in models/filter.json (`model`)."""
 
-__all__ = ["settings", "stage"]
+__all__ = ["model", "settings", "stage"]

@@ -24,10 +24,16 @@ class FilterModel:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FilterModel:
-        threshold = float(data["semantic_threshold"])
-        if not -1.0 <= threshold <= 1.0:
-            raise ValueError(f"semantic_threshold {threshold} is not a cosine")
-        return cls(str(data["encoder"]), threshold, dict(data.get("measurement", {})))
+        return cls(*fitted_cosine(data, "semantic_threshold"))
+
+
+def fitted_cosine(data: dict[str, Any], key: str) -> tuple[str, float, dict[str, Any]]:
+    """(encoder, the cosine threshold at `key`, measurement) of a fitted-threshold model file:
+    the filter's, and the full-text stage's passage threshold."""
+    threshold = float(data[key])
+    if not -1.0 <= threshold <= 1.0:
+        raise ValueError(f"{key} {threshold} is not a cosine")
+    return str(data["encoder"]), threshold, dict(data.get("measurement", {}))
 
 
 @functools.cache

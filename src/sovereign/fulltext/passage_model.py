@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..filter.model import fitted_cosine
 from ..io import MODELS, load_model_file
 
 MODEL_FILE = MODELS / "second_look.json"
@@ -25,10 +26,7 @@ class PassageModel:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PassageModel:
-        threshold = float(data["passage_threshold"])
-        if not -1.0 <= threshold <= 1.0:
-            raise ValueError(f"passage_threshold {threshold} is not a cosine")
-        return cls(str(data["encoder"]), threshold, dict(data.get("measurement", {})))
+        return cls(*fitted_cosine(data, "passage_threshold"))
 
 
 @functools.cache
