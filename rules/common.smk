@@ -85,6 +85,21 @@ try:
     SNAPSHOT_INDEX_FILES = (
         [f"{SNAPSHOT_INDEX}/{name}" for name in INDEX_FILES] if SNAPSHOT_SEARCH else []
     )
+    # (in this block: a broken fitted-model file stops the run with its message, not a traceback)
+    # The filter's near misses the full-text stage reads too (0 when full text is off).
+    SECOND_LOOK = fulltext_settings.second_look(config)
+    # Each stage's rerun params, from the stage package's own settings module (one place for what
+    # a stage is told and what reruns it); computed once here, not per job.
+    SETTINGS = {
+        "search": search_settings.rerun_params(config),
+        "filter": filter_settings.rerun_params(config),
+        "embed": embed_settings.rerun_params(config),
+        "fulltext": fulltext_settings.rerun_params(config),
+        "claims": claims_settings.rerun_params(config),
+        "answer": answer_settings.rerun_params(config),
+        "review": review_settings.rerun_params(config),
+        "report": report_settings.rerun_params(config),
+    }
 except SovereignError as err:
     say(err.message)
     sys.exit(1)
@@ -149,20 +164,6 @@ MODELS = code_digest(
         if p.name != "filter.json"
     )
 )
-# The filter's near misses the full-text stage reads too (0 when full text is off).
-SECOND_LOOK = fulltext_settings.second_look(config)
-# Each stage's rerun params, from the stage package's own settings module (one place for what
-# a stage is told and what reruns it); computed once here, not per job.
-SETTINGS = {
-    "search": search_settings.rerun_params(config),
-    "filter": filter_settings.rerun_params(config),
-    "embed": embed_settings.rerun_params(config),
-    "fulltext": fulltext_settings.rerun_params(config),
-    "claims": claims_settings.rerun_params(config),
-    "answer": answer_settings.rerun_params(config),
-    "review": review_settings.rerun_params(config),
-    "report": report_settings.rerun_params(config),
-}
 
 
 wildcard_constraints:

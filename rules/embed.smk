@@ -1,4 +1,5 @@
-# embed: a semantic index of the kept papers and the question (one vector each).
+# embed: a semantic index of the kept papers, the dropped ones the full text's second look may
+# keep, and the question (one vector each).
 
 
 # A remote embedder (nim) stays on the submitting node, where the network and the key are.

@@ -265,6 +265,8 @@ def test_a_near_miss_whose_body_answers_is_kept_and_quoted(second_look):
     assert f"1 of them ({rescued}) the filter had dropped on their abstracts" in report
     record = json.loads((wd / "results" / QID / "record.json").read_text())
     assert record["verification"]["full_text"]["kept_on_full_text"] == [rescued]
+    assert record["retrieval"]["kept_on_full_text"] == 1
+    assert "1 of them on their full text, a passage of the body passing the same test" in report
     page = (wd / "results" / QID / "record.html").read_text()
     assert "Kept on full text" in page and rescued in page
     log = (wd / "logs" / "fulltext" / f"{QID}.log").read_text()

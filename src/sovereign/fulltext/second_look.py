@@ -28,6 +28,8 @@ ABSTRACT_KEPT = "abstract"  # sections.parquet `kept_on`: the filter kept the pa
 FULL_TEXT_KEPT = "full text"  # ... or a passage of its body passed the filter's test
 
 PASSAGE_WORDS = 120  # about an abstract's length: the texts the filter's thresholds were fitted on
+# A paper's passages judged at most (about 36,000 words): a huge hostile body costs bounded work.
+MAX_PASSAGES = 300
 
 
 def passages(text: str, words: int = PASSAGE_WORDS) -> list[str]:
@@ -92,13 +94,14 @@ class Judge:
             for passage in passages(section.text):
                 spots.append((index, section.path))
                 texts.append(passage)
+        spots, texts = spots[:MAX_PASSAGES], texts[:MAX_PASSAGES]
         if not texts:
             return []
         lexical = tfidf_scores(self.question, texts)
         meaning = self.score(texts)
         return [
-            # rounded as the filter rounds before comparing
-            Passing(index, path, round(float(t), 6), round(float(m), 6))
+            # the encoder cosine rounded as the filter rounds it before comparing (TF-IDF is not)
+            Passing(index, path, float(t), round(float(m), 6))
             for (index, path), t, m in zip(spots, lexical, meaning, strict=True)
         ]
 

@@ -54,7 +54,14 @@ def abstract(
     head = (
         f"{r['queries']} arXiv queries returned {r['hits']} hits ({r['deduplicated']} distinct "
         f"papers); {r['kept']} were kept (TF-IDF cosine at least {r['threshold']:g}, or "
-        f"sentence-encoder cosine at least {r['semantic_threshold']:g})."
+        f"sentence-encoder cosine at least {r['semantic_threshold']:g}"
+        + (
+            f"; {r['kept_on_full_text']} of them on their full text, a passage of the body "
+            "passing the same test"
+            if r.get("kept_on_full_text")
+            else ""
+        )
+        + ")."
     )
     verdict = (
         f"The automated tribunal scored the synthesis {summary.final_score:.1f}/10 "

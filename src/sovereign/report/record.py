@@ -65,11 +65,17 @@ def funnel(inp: Inputs) -> dict[str, Any]:
         "kept": sum(p["kept"] for p in inp.papers),
         "kept_by_tfidf": sum(p["tfidf_pass"] for p in inp.papers),
         "kept_by_semantic": sum(p["semantic_pass"] for p in inp.papers),
+        # kept by neither threshold: a passage of the body passed (the full-text second look)
+        "kept_on_full_text": sum(
+            p["kept"] and not (p["tfidf_pass"] or p["semantic_pass"]) for p in inp.papers
+        ),
         "claims": len(inp.claims),
         "verified": sum(c["verified"] for c in inp.claims),
         "threshold": inp.settings["filter_threshold"],
         "semantic_threshold": inp.settings["semantic_threshold"],
-        "keep_rule": "TF-IDF cosine >= threshold, or sentence-encoder cosine >= semantic_threshold",
+        "keep_rule": "TF-IDF cosine >= threshold, or sentence-encoder cosine >= semantic_threshold"
+        "; or, read in full, a passage of the body passing the same rule at the fitted passage "
+        "threshold (kept_on_full_text)",
     }
 
 

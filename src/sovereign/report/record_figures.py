@@ -59,7 +59,14 @@ def figures_section(
             f"{plural(r['queries'], 'query', 'queries')} were deduplicated to "
             f"{plural(r['deduplicated'], 'paper')}; {r['kept']:,} were kept "
             f"({r['kept_by_tfidf']:,} reached the TF-IDF threshold {t}, "
-            f"{r['kept_by_semantic']:,} the semantic threshold {s}; a paper may reach both); "
+            f"{r['kept_by_semantic']:,} the semantic threshold {s}; a paper may reach both"
+            + (
+                f"; {r['kept_on_full_text']:,} reached neither and were kept on their full "
+                "text, a passage of their body passing the same test"
+                if r.get("kept_on_full_text")
+                else ""
+            )
+            + "); "
             f"{plural(r['claims'], 'claim')} were extracted from the kept "
             f"papers and {r['verified']:,} verified. Each bar's length is its count relative to "
             "the largest stage; the exact count is printed at its end.",
@@ -67,6 +74,7 @@ def figures_section(
     )
 
     ordered = sorted(papers, key=lambda p: p["arxiv_id"])
+    rescued = r.get("kept_on_full_text", 0)
     histogram = score_histogram(
         [float(p["tfidf_score"]) for p in ordered],
         [bool(p["kept"]) for p in ordered],
@@ -82,7 +90,8 @@ def figures_section(
             "similarity to the question falls in that score bin, kept papers (blue) stacked "
             "under dropped ones (orange); the number above a bar is its total. The dashed line "
             f"is the threshold {t}: papers scoring at or above it are kept, and so are papers "
-            f"below it whose semantic score reaches {s} (Figure 3).",
+            f"below it whose semantic score reaches {s} (Figure 3)"
+            + (" or whose body was read and passed (kept on full text)." if rescued else "."),
         )
     )
     meaning = score_histogram(
@@ -102,7 +111,8 @@ def figures_section(
             "words where TF-IDF sees none; negative cosines are counted at 0. Kept papers "
             f"(blue) stacked under dropped ones (orange); the dashed line is the threshold {s}, "
             "fitted on expert-answered questions: papers at or above it are kept, and so are "
-            f"papers below it whose TF-IDF score reaches {t}.",
+            f"papers below it whose TF-IDF score reaches {t}"
+            + (" or whose body was read and passed (kept on full text)." if rescued else "."),
         )
     )
 

@@ -241,3 +241,18 @@ def test_the_setting_reads_all_a_count_or_nothing_when_full_text_is_off():
     config["fulltext"]["source"] = "off"
     assert second_look(config) == 0
     assert rerun_params(config)["fulltext"]["passage_threshold"] is None
+
+
+def test_a_huge_body_costs_bounded_work():
+    from sovereign.fulltext.second_look import MAX_PASSAGES
+
+    seen = []
+
+    def score(texts):
+        seen.append(len(texts))
+        return [0.0] * len(texts)
+
+    body = " ".join(f"Sentence number {i} says little." for i in range(30 * MAX_PASSAGES))
+    judge = Judge(QUESTION, 0.15, 0.5, score)
+    assert judge.best([Section("1 Body", body)]) is None
+    assert seen == [MAX_PASSAGES]
