@@ -247,11 +247,12 @@ def kept_on_full_text(sections: Path) -> set[str]:
 
     if not sections.exists():
         return set()
+    from sovereign.fulltext.rows import kept_on_full_text as rescued
+
     file = pq.ParquetFile(sections)
     if "kept_on" not in file.schema_arrow.names:
         return set()
-    rows = file.read(columns=["arxiv_id", "kept_on"]).to_pydict()
-    return {a for a, k in zip(rows["arxiv_id"], rows["kept_on"], strict=True) if k == "full text"}
+    return rescued(file.read(columns=["arxiv_id", "kept_on"]))
 
 
 def stated_papers(answer: Path, evidence: set[str], fulltext: bool) -> set[str]:

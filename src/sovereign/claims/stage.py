@@ -32,7 +32,7 @@ from ..encoders.local import encoder
 from ..encoders.wordllama import WordLlamaEmbedder
 from ..errors import InputFileError
 from ..fulltext.model import ABSTRACT_PATH
-from ..text.normalize import fold, stems
+from ..text.normalize import collapse_whitespace, fold, stems
 from ..text.question import asked_words
 from ..text.sentences import sentence_spans
 from .relevance import load_relevance_model, relevance_features
@@ -222,11 +222,11 @@ def extract_claims(
     # A body sentence that repeats one of its paper's abstract sentences word for word is the
     # same claim: the abstract's is taken.
     in_abstract = {
-        (s.arxiv_id, " ".join(s.text.split())) for s in all_sentences if s.section_index == 0
+        (s.arxiv_id, collapse_whitespace(s.text)) for s in all_sentences if s.section_index == 0
     }
     for s, prob in zip(all_sentences, p_relevant, strict=True):
         relevant = prob >= relevance_model.threshold
-        if s.section_index and (s.arxiv_id, " ".join(s.text.split())) in in_abstract:
+        if s.section_index and (s.arxiv_id, collapse_whitespace(s.text)) in in_abstract:
             continue
         if s.section_index == 0:
             kind = claim_kind(s.text) or (

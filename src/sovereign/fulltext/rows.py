@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from .model import ABSTRACT
-from .second_look import ABSTRACT_KEPT, FULL_TEXT_KEPT
+from .second_look import FULL_TEXT_KEPT
 
 
 def kept_on_full_text(sections: pa.Table) -> set[str]:
@@ -54,7 +54,7 @@ class Reading:
     ref: str | None
     sha256: str | None
     note: str | None
-    kept_on: str = ABSTRACT_KEPT  # or "full text": a second look at its body kept it
+    kept_on: str  # abstract, or "full text": a second look at its body kept it
 
 
 def readings(rows: list[dict[str, Any]]) -> list[Reading]:
@@ -74,7 +74,7 @@ def readings(rows: list[dict[str, Any]]) -> list[Reading]:
                 ref=body[0]["source_ref"] if body else None,
                 sha256=body[0]["source_sha256"] if body else None,
                 note=paper[0]["note"],
-                kept_on=paper[0].get("kept_on") or ABSTRACT_KEPT,
+                kept_on=paper[0]["kept_on"],
             )
         )
     return out

@@ -120,12 +120,6 @@ class Judge:
             return None
         return min(passing, key=lambda ip: (-ip[1].semantic_score, -ip[1].tfidf_score, ip[0]))[1]
 
-    def describe(self) -> str:
-        return (
-            f"a passage (<= {PASSAGE_WORDS} words) with TF-IDF cosine >= {self.threshold} or "
-            f"encoder cosine >= {self.semantic_threshold:.3f}"
-        )
-
 
 def encoder_judge(question: str, config: dict[str, Any], threads: int = 1) -> Judge:
     """The configured second look's Judge: the filter's TF-IDF threshold, the fitted passage

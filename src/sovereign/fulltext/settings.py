@@ -61,17 +61,16 @@ def second_look(config: dict[str, Any]) -> int | None:
 def rerun_params(config: dict[str, Any]) -> dict[str, Any]:
     m = mode(config)
     f = config["fulltext"]
+    look = second_look(config)
     return canonical(
         {
             "fulltext": {
                 "mode": m,
                 "sources": f["sources"] if m == DIRECTORY else None,
                 "limits": limits(config).__dict__ if m != OFF else None,
-                "second_look": second_look(config),
+                "second_look": look,
                 # the fitted passage threshold: a refit reruns the stage
-                "passage_threshold": (
-                    load_passage_model().passage_threshold if second_look(config) != 0 else None
-                ),
+                "passage_threshold": load_passage_model().passage_threshold if look != 0 else None,
                 "parser": PARSER_VERSION,
             }
         }

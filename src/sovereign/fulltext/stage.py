@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -212,15 +212,7 @@ def near_miss_rows(
         note = found.note(test.threshold, test.semantic_threshold)
         rescued.append(paper["arxiv_id"])
         log(f"{paper['arxiv_id']}: {note}")
-        text = PaperText(
-            text.arxiv_id,
-            text.version,
-            text.kind,
-            text.sha256,
-            text.ref,
-            text.sections,
-            "; ".join(filter(None, [note, text.note])),
-        )
+        text = replace(text, note="; ".join(filter(None, [note, text.note])))
         rows.extend(section_rows(question_id, paper, text, FULL_TEXT_KEPT))
     log(
         f"second look: {len(misses)} near misses of the filter, {len(rescued)} kept on their "
