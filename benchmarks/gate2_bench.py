@@ -1,16 +1,26 @@
-"""Benchmark: Gate 2 for one question of the shipped sheet: bundle size and verification time.
+"""Benchmark: Gate 2 for one question of the shipped sheet: bundle size, verification time, and
+the sealed sandbox's overhead against an unsealed re-run.
 
     .venv/bin/python benchmarks/gate2_bench.py [--question control_load_balancing] [--cores 2]
+        [--repeat 3]
 
-Runs the question on the shipped corpus (snapshot backend) in a fresh directory, builds its
-bundle through Snakemake, then times `sovereign.gate2.verify.verify` (unpack, offline re-run of
-every stage after search in the network sandbox, hash comparison) and prints the verdict.
+Runs the question on the shipped corpus (snapshot backend) in a fresh directory and builds its
+bundle through Snakemake. Then, `--repeat` times each, alternating:
+
+* sealed: `sovereign.gate2.verify.verify` (unpack, re-run in the bubblewrap sandbox with the
+  default limits, hash comparison);
+* unsealed: the re-run as Gate 2 did it before the sandbox was sealed: the same unpacked bundle,
+  Snakemake run directly with only the network cut (`unshare --net`).
+
+Prints the medians, their ratio, the verdict, and the sandbox's peak resident memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,8 +32,30 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from sovereign.gate2.archive import read_archive  # noqa: E402
+from sovereign.gate2.archive import extract_members, read_archive  # noqa: E402
 from sovereign.gate2.verify import verify  # noqa: E402
+
+
+def unsealed(bundle: Path, qid: str, cores: int) -> float:
+    """Seconds for the re-run as before the seal: unpack, Snakemake under `unshare --net` only."""
+    start = time.perf_counter()
+    members = read_archive(bundle)
+    root = Path(tempfile.mkdtemp(prefix="sovereign-gate2-unsealed-"))
+    try:
+        extract_members(
+            {k: v for k, v in members.items() if k.startswith(("workflow/", "work/"))}, root
+        )
+        cut = ["unshare", "--net"] + ([] if os.geteuid() == 0 else ["--map-root-user"])
+        cmd = [
+            *cut, sys.executable, "-m", "snakemake",
+            "--snakefile", str(root / "workflow" / "Snakefile"), "--directory", str(root / "work"),
+            "--workflow-profile", str(root / "workflow" / "profiles" / "default"),
+            "--cores", str(cores), f"results/{qid}/record.json",
+        ]  # fmt: skip
+        subprocess.run(cmd, cwd=root / "work", check=True, capture_output=True)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -31,6 +63,7 @@ def main() -> int:
     parser.add_argument("--question", default="control_load_balancing")
     parser.add_argument("--snapshot", default=str(REPO.parent / "shared/data/arxiv_cs_daily"))
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     rows = (REPO / "config/questions.tsv").read_text(encoding="utf-8").splitlines()
     picked = [rows[0]] + [r for r in rows[1:] if r.split("\t")[0] == args.question]
@@ -56,16 +89,24 @@ def main() -> int:
         subprocess.run(cmd, check=True, capture_output=True)
         built = time.perf_counter() - start
         members = read_archive(bundle)
-        start = time.perf_counter()
-        verdict = verify(bundle, cores=args.cores)
-        took = time.perf_counter() - start
+        sealed_s, unsealed_s = [], []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            verdict = verify(bundle, cores=args.cores)
+            sealed_s.append(time.perf_counter() - start)
+            unsealed_s.append(unsealed(bundle, args.question, args.cores))
+        sealed_m, unsealed_m = statistics.median(sealed_s), statistics.median(unsealed_s)
+        env = verdict.get("environment", {})
         print(
             f"{args.question}: pipeline + bundle {built:.1f} s; bundle "
             f"{bundle.stat().st_size / 1024:.0f} KB, {len(members)} members"
         )
+        print(f"verdict ({env.get('isolation')}): {verdict['status']} - {verdict['reason']}")
         print(
-            f"verification {took:.1f} s on {args.cores} cores "
-            f"({verdict['environment']['isolation']}): {verdict['status']} - {verdict['reason']}"
+            f"verification on {args.cores} cores, median of {args.repeat}: sealed "
+            f"{sealed_m:.1f} s, unsealed {unsealed_m:.1f} s; sealed / unsealed "
+            f"{sealed_m / unsealed_m:.2f}x (+{sealed_m - unsealed_m:.1f} s); sandbox peak "
+            f"resident {env.get('peak_memory_mb')} MiB, CPU {env.get('cpu_seconds')} s"
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -1,10 +1,12 @@
-"""Snakemake entry point: verify a Gate 2 bundle offline (logic: sovereign.gate2.verify)."""
+"""Snakemake entry point: verify a Gate 2 bundle in the sealed sandbox, within the limits of
+config gate2.limits (logic: sovereign.gate2.verify)."""
 
 import json
 from pathlib import Path
 
 import _bootstrap  # noqa: F401  (sovereign from this workflow's src/)
 
+from sovereign.gate2.limits import Limits
 from sovereign.gate2.verdict import record_verdict
 from sovereign.gate2.verify import verify
 from sovereign.io import write_atomic
@@ -12,7 +14,8 @@ from sovereign.run import entry
 
 
 def stage(smk, log):
-    verdict = verify(Path(smk.input.bundle), cores=smk.threads)
+    limits = Limits.from_config(smk.config["gate2"]["limits"])
+    verdict = verify(Path(smk.input.bundle), cores=smk.threads, limits=limits)
     write_atomic(
         Path(smk.output.verdict), (json.dumps(verdict, sort_keys=True, indent=2) + "\n").encode()
     )

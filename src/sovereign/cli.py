@@ -3,7 +3,7 @@
     sovereign ask "QUESTION" [--as-of DATE] [--id ID] [SNAKEMAKE OPTIONS]
     sovereign run [SHEET] [SNAKEMAKE OPTIONS]
     sovereign index [SNAKEMAKE OPTIONS]
-    sovereign verify BUNDLE [--verdict FILE] [--correction FILE] [--cores N] [--isolation M]
+    sovereign verify BUNDLE [--verdict FILE] [--correction FILE] [--cores N] [--wall-seconds S ...]
     sovereign corpus SOURCE... --out FILE [--category PREFIX ...]
 
 ask, run and index run `snakemake` in the workflow directory (the current one when it holds the

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sovereign.gate2.sandbox import run_isolated
+from support.offline import run_isolated
 from support.paths import REPO, SHEET_QUESTIONS
 
 pytestmark = pytest.mark.slow

@@ -12,6 +12,7 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
+from support.bundles import requires_sandbox
 from support.sources import FakeEprints, eprint, one_page_pdf
 from support.workflow import fixture_snapshot, make_workdir, result_bytes, snakemake
 
@@ -158,6 +159,7 @@ def test_a_rerun_is_byte_identical_with_and_without_the_parse_store(built, tmp_p
     assert result_bytes(copy) == result_bytes(built)
 
 
+@requires_sandbox
 def test_the_gate2_bundle_carries_the_sources_and_verifies(built):
     snakemake(built, "-c2", "gate2")
     verdict = json.loads((built / "results" / QID / "gate2" / "verdict.json").read_text())
@@ -273,6 +275,7 @@ def test_a_near_miss_whose_body_answers_is_kept_and_quoted(second_look):
     assert f"{dropped}: read in full (latex), no passage passes the filter" in log
 
 
+@requires_sandbox
 def test_a_second_look_reruns_byte_identically_and_verifies_in_gate2(second_look, tmp_path):
     wd, _ = second_look
     copy = tmp_path / "work"

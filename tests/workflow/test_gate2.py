@@ -19,15 +19,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from sovereign.errors import InputFileError
-from sovereign.gate2.archive import read_archive, write_archive
-from sovereign.gate2.bundle import identity, sha256
+from sovereign.gate2.archive import read_archive
+from sovereign.gate2.limits import Limits
 from sovereign.gate2.verdict import record_verdict
 from sovereign.gate2.verify import verify
+from support.bundles import OLD_BUNDLE, requires_sandbox, tampered
 from support.fake_llm import FakeLlm, reviewer_or_writer
 from support.paths import REPO
 from support.workflow import fixture_snapshot, make_workdir, snakemake
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, requires_sandbox]
 
 QID = "routing"
 ROWS = [[QID, "How does expert routing affect VQA accuracy?", "2026-05-28"]]
@@ -65,20 +66,6 @@ def reproduce(bundle: Path, cwd: Path, *args: str) -> subprocess.CompletedProces
     )
 
 
-def tampered(bundle: Path, out: Path, change, *, fix_manifest: bool) -> Path:
-    """A copy of the bundle with `change(members)` applied; with fix_manifest the manifest's
-    member hashes are updated too (a consistent forgery, caught only by the re-run)."""
-    members = read_archive(bundle)
-    change(members)
-    if fix_manifest:
-        manifest = json.loads(members["manifest.json"])
-        manifest["members"] = {k: sha256(v) for k, v in members.items() if k != "manifest.json"}
-        manifest["identity"] = identity(manifest["members"], manifest["outputs"])
-        members["manifest.json"] = (json.dumps(manifest, sort_keys=True, indent=1) + "\n").encode()
-    write_archive(out, members)
-    return out
-
-
 def flip(members: dict[str, bytes], name: str) -> None:
     data = bytearray(members[name])
     data[len(data) // 2] ^= 0x01
@@ -89,7 +76,7 @@ def test_the_workflow_bundle_verifies_and_the_record_shows_it(built):
     verdict = json.loads((built / "results" / QID / "gate2" / "verdict.json").read_text())
     assert verdict["status"] == "VERIFIED", verdict
     assert verdict["files"] == []
-    assert verdict["environment"]["isolation"] in ("network-namespace", "socket-guard")
+    assert verdict["environment"]["isolation"].startswith("bubblewrap")
     assert verdict["evaluated"].endswith("Z")
     corrections = (built / "corrections" / f"{QID}.jsonl").read_text().splitlines()
     assert len(corrections) == 1 and json.loads(corrections[0])["kind"] == "gate2"
@@ -124,18 +111,15 @@ def test_building_twice_gives_the_same_bytes(built):
     assert bundle_of(built).read_bytes() == first
 
 
-@pytest.mark.parametrize("isolation", [None, "socket-guard"])
-def test_a_copied_bundle_verifies_from_another_directory(built, tmp_path, isolation):
+def test_a_copied_bundle_verifies_from_another_directory(built, tmp_path):
     copy = tmp_path / "elsewhere" / "copy.tar.gz"
     copy.parent.mkdir()
     shutil.copy(bundle_of(built), copy)
-    proc = reproduce(copy, tmp_path, *(["--isolation", isolation] if isolation else []))
+    proc = reproduce(copy, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "VERIFIED" in proc.stdout
     verdict = json.loads((tmp_path / "v.json").read_text())
     assert verdict["status"] == "VERIFIED"
-    if isolation:
-        assert verdict["environment"]["isolation"] == isolation
 
 
 @pytest.mark.parametrize(
@@ -212,7 +196,7 @@ def test_code_that_reaches_for_the_network_is_cut_off(built, tmp_path):
         members[name] = probe + members[name]
 
     bad = tampered(bundle_of(built), tmp_path / "net.tar.gz", connect_first, fix_manifest=True)
-    verdict = verify(bad, timeout=120)
+    verdict = verify(bad, limits=Limits(**{**Limits.defaults().as_dict(), "wall_seconds": 120}))
     assert verdict["status"] == "UNVERIFIED", verdict
     assert "tried to reach the network" in verdict["reason"]
 
@@ -270,7 +254,6 @@ def test_a_record_whose_outputs_changed_since_the_verdict_is_unverified(built, t
 # control question: `snakemake results/control_load_balancing/gate2/bundle.tar.gz`). It carries
 # its own code, in the old flat layout; today's verifier must still verify it. (It re-runs with
 # the installed packages: an upgrade of a pinned package would rightly fail it.)
-OLD_BUNDLE = Path(__file__).parent / "data" / "gate2-bundle-2cf7d2c.tar.gz"
 
 
 def test_a_bundle_from_before_the_layout_change_still_verifies(tmp_path):

@@ -33,7 +33,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sovereign.gate2.verify import _sandbox_env
+from sovereign.gate2.limits import Limits
+from sovereign.gate2.seal import sandbox_command
+from support.bundles import requires_sandbox
 from support.fake_llm import FakeLlm
 from support.fake_nim import FakeNim
 from support.workflow import fixture_snapshot, make_workdir, snakemake
@@ -197,6 +199,7 @@ def test_the_sweep_finds_every_form_of_a_canary_in_every_container(tmp_path):
         sweep(tmp_path)
 
 
+@requires_sandbox
 def test_complete_runs_and_their_gate2_bundles_hold_no_key(recorded):
     for name, expected_llm_key in (("default", NIM_KEY_ENV), ("custom", LLM_KEY_ENV)):
         run = recorded.servers[name]
@@ -240,17 +243,19 @@ def test_complete_runs_and_their_gate2_bundles_hold_no_key(recorded):
             assert any(where.startswith(prefix) for where in searched), prefix
 
 
-def test_the_gate2_rerun_is_handed_no_key(monkeypatch):
-    """The offline re-run needs no key, so none is passed into its sandbox (the runs above
-    could not show it: a replay sends nothing, whatever it holds)."""
+def test_the_gate2_rerun_is_handed_no_key(monkeypatch, tmp_path):
+    """The sealed re-run needs no key, so none is passed into its sandbox (the runs above
+    could not show it: a replay sends nothing, whatever it holds): its environment is cleared,
+    and only PATH, USER and the locale are set."""
     for var, canary in CANARIES.items():
         monkeypatch.setenv(var, canary)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy-user:proxy-pass@proxy.example:3128")
-    env = _sandbox_env()
-    assert "PATH" in env  # a Python program still runs
-    assert not set(CANARIES) & set(env) and "HTTPS_PROXY" not in env
-    found = [var for var, canary in CANARIES.items() if canary in json.dumps(env)]
-    assert found == []
+    command = sandbox_command(tmp_path, Limits.defaults(), {"results_fd": 3})
+    assert "--clearenv" in command
+    setenv = [command[i + 1] for i, arg in enumerate(command) if arg == "--setenv"]
+    assert "PATH" in setenv and not set(CANARIES) & set(setenv) and "HTTPS_PROXY" not in setenv
+    found = [var for var, canary in CANARIES.items() if canary in json.dumps(command)]
+    assert found == [] and "proxy-pass" not in json.dumps(command)
 
 
 def echo(status: int):

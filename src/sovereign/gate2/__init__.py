@@ -1,6 +1,7 @@
 """Gate 2, the sandbox-reproduction check of a published record: a deterministic bundle per
-question (`bundle`, written by `archive`), verified by re-running it offline in isolation
-(`sandbox`) and comparing every output byte for byte (`verify`, `diffsummary` says what
-differs); the `verdict` is appended to the question's corrections."""
+question (`bundle`, written by `archive`), verified by re-running it offline in a sealed sandbox
+(`seal`, which starts `driver` inside bubblewrap, within the `limits`) and comparing every
+output byte for byte (`verify`, `diffsummary` says what differs); the `verdict` is appended to
+the question's corrections."""
 
-__all__ = ["archive", "bundle", "members", "verdict", "verify"]
+__all__ = ["archive", "bundle", "driver", "limits", "members", "seal", "verdict", "verify"]

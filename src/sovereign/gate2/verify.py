@@ -1,16 +1,20 @@
-"""Gate 2 verification: replay a bundle in a fresh directory with the network cut, compare hashes.
+"""Gate 2 verification: replay a bundle in a sealed sandbox, compare hashes.
 
     python -m sovereign.reproduce BUNDLE [--verdict verdict.json] [--correction FILE] [--cores N]
+        [--wall-seconds S] [--cpu-seconds S] [--memory-mb M] [--processes N] [--written-mb M]
 
 1. Every member is checked against the manifest's sha256 (a changed byte anywhere: FAILED,
    naming the member).
-2. workflow/ and work/ are unpacked into a new temporary directory, and every stage after search
-   is re-run there by Snakemake (search is frozen) with the network cut: a network namespace
-   where the machine allows one, else a guard that refuses any non-loopback connection. The
-   verdict says which.
+2. workflow/ and work/ are unpacked into a new temporary directory, and Snakemake re-runs the
+   stages there (search too, replayed from the bundled arXiv answers, unless it was a snapshot
+   search: then its raw stage is frozen in the bundle) inside a sealed sandbox (`seal`:
+   bubblewrap; no network, no file of the verifying user's, resource limits from `limits`). A
+   machine where no sealed sandbox can be made gives UNVERIFIED, naming why: the bundle's code
+   never runs unsealed.
 3. Each output's sha256 is compared with the manifest: VERIFIED when all match; FAILED with each
-   differing file and what differs; UNVERIFIED when the re-run could not be completed offline
-   (e.g. a ledger entry is missing: the network would be needed), with the reason.
+   differing file and what differs; UNVERIFIED when the re-run could not be completed sealed
+   (a ledger entry is missing: the network would be needed; or a limit stopped it), with the
+   reason.
 
 The verdict carries the evaluation time (the one clock reading Gate 2 is meant to record), the
 environment, and the bundle's sha256 and identity. With --correction it is appended to the
@@ -20,11 +24,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,20 +40,19 @@ from ..versions import package_versions
 from .archive import extract_members, read_archive
 from .bundle import BUNDLE_CONTRACT, LAYOUTS, identity, sha256
 from .diffsummary import summarize
-from .sandbox import GUARD_MESSAGE, METHODS, run_isolated
+from .limits import Limits, describe, limit_hit
+from .seal import availability, run_sealed
 from .verdict import now, record_verdict, verdict_of
 
 # What a re-run says when it would need the network: a ledger miss (tagged by sovereign.run.entry),
 # or a connection the sandbox refused.
 _LEDGER_MISS = re.compile(rf"sovereign: {re.escape(LEDGER_MISS_TAG)}(.*)")
-_BLOCKED = re.compile(
-    rf"({re.escape(GUARD_MESSAGE)}\S*|Network is unreachable|could not connect[^\n]*)"
-)
+_BLOCKED = re.compile(r"(Network is unreachable|could not connect[^\n]*)")
 _SOVEREIGN_ERROR = re.compile(r"sovereign: (.*)")
 _FAILED_RULE = re.compile(r"Error in rule (\w+)")
-# Only what a Python program needs reaches the sandbox: never a key, a token or a proxy.
-_ENV_ALLOWED = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "TERM")
-RERUN_TIMEOUT = 3600.0  # seconds; a re-run that hangs is no verification
+# A Python exception's last line ("FileNotFoundError: [Errno 2] ..."), not Snakemake's own.
+_EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit)(?::.*)?)$", re.M)
+_SNAKEMAKE_EXCEPTIONS = ("RuleException", "WorkflowError", "CalledProcessError")
 
 
 def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -83,6 +84,9 @@ def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[
                     "actual_sha256": sha256(members[name]),
                 }
             )
+    frozen_raw = [n for n in listed if n.startswith("work/results/") and n.endswith("/raw.parquet")]
+    if "raw.parquet" in outputs and frozen_raw:  # "reproduced" by copying it back: refused
+        bad.append({"file": frozen_raw[0], "problem": "a frozen raw stage the re-run must derive"})
     if not any(set(outputs) == set(layout) for layout in LAYOUTS):
         bad.append({"file": "manifest.json", "problem": "its outputs are not the stage outputs"})
     else:
@@ -106,13 +110,14 @@ def _missing_ledger(bad: list[dict[str, Any]]) -> list[str]:
     return [b["file"].removeprefix("work/ledger/") for b in bad]
 
 
-def _environment(method: str, manifest: dict[str, Any]) -> dict[str, Any]:
+def _environment(isolation: str, limits: Limits, manifest: dict[str, Any]) -> dict[str, Any]:
     versions = package_versions()
     bundled = manifest.get("versions", {})
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "isolation": method,
+        "isolation": isolation,
+        "limits": limits.as_dict(),
         "versions": versions,
         "version_mismatches": {
             k: {"bundle": bundled[k], "here": versions.get(k)}
@@ -122,11 +127,7 @@ def _environment(method: str, manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _sandbox_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k in _ENV_ALLOWED}
-
-
-def _rerun_failure(stderr: str) -> tuple[str, str]:
+def _rerun_failure(stderr: str, limits: Limits) -> tuple[str, str]:
     """(status, reason) for a re-run that did not complete."""
     miss = _LEDGER_MISS.search(stderr)
     if miss:
@@ -134,22 +135,33 @@ def _rerun_failure(stderr: str) -> tuple[str, str]:
     blocked = _BLOCKED.search(stderr)
     if blocked:
         return "UNVERIFIED", f"the re-run tried to reach the network: {blocked.group(1)}"
+    limit = limit_hit(stderr)
+    if limit:
+        return "UNVERIFIED", f"the re-run was stopped at {describe(limit, limits)}"
     errors = _SOVEREIGN_ERROR.findall(stderr)
     rules = _FAILED_RULE.findall(stderr)
     where = f" in rule {rules[0]}" if rules else ""
-    last = errors[-1] if errors else " ".join(stderr.split()[-30:])
+    raised = [e for e in _EXCEPTION.findall(stderr) if not e.startswith(_SNAKEMAKE_EXCEPTIONS)]
+    if errors:
+        last = errors[-1]
+    elif raised:
+        last = raised[0][:500]  # the first is the cause; what follows is its consequence
+    else:
+        last = " ".join(stderr.split()[-30:])
     return "FAILED", f"the re-run failed{where}: {last}"
 
 
 def _differing(
-    manifest: dict[str, Any], members: dict[str, bytes], out_dir: Path, written_only: bool = False
+    manifest: dict[str, Any],
+    members: dict[str, bytes],
+    written: dict[str, bytes],
+    written_only: bool = False,
 ) -> list[dict[str, Any]]:
     """The outputs whose bytes are not the manifest's (missing ones too, unless `written_only`),
     each with what differs."""
     files = []
     for name, expected in sorted(manifest["outputs"].items()):
-        path = out_dir / name
-        actual = path.read_bytes() if path.exists() else None
+        actual = written.get(name)
         if actual is None and written_only:
             continue
         if actual is None or sha256(actual) != expected:
@@ -164,14 +176,9 @@ def _differing(
     return files
 
 
-def verify(
-    bundle_path: Path,
-    *,
-    cores: int = 2,
-    isolation: str | None = None,
-    timeout: float = RERUN_TIMEOUT,
-) -> dict[str, Any]:
+def verify(bundle_path: Path, *, cores: int = 2, limits: Limits | None = None) -> dict[str, Any]:
     """The verdict for one bundle (never raises for a bad bundle: that is a verdict)."""
+    limits = limits or Limits.defaults()
     started = time.monotonic()
     members = read_archive(Path(bundle_path))  # a missing or unreadable bundle: InputFileError
     bundle = Path(bundle_path).read_bytes()
@@ -206,83 +213,93 @@ def verify(
             files=bad,
             evaluated=now(),
         )
+    isolation, unavailable = availability()
+    if isolation is None:  # the bundle's code never runs unsealed
+        return verdict_of(
+            manifest,
+            bundle,
+            status="UNVERIFIED",
+            reason=f"no sealed sandbox can be made here, so the re-run did not run: {unavailable}",
+            evaluated=now(),
+        )
     root = Path(tempfile.mkdtemp(prefix="sovereign-gate2-"))
     try:
         extract_members(
             {k: v for k, v in members.items() if k.startswith(("workflow/", "work/"))}, root
         )
+        _readable(root)
         qid = manifest["question"]["question_id"]
-        work = root / "work"  # fixed by the bundle contract, never taken from the manifest
-        cmd = [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(root / "workflow" / "Snakefile"),
-            "--directory",
-            str(work),
-            "--workflow-profile",
-            str(root / "workflow" / "profiles" / "default"),
-            "--cores",
-            str(cores),
-            f"results/{qid}/record.json",
-        ]
-        try:
-            proc, method = run_isolated(
-                cmd, cwd=work, env=_sandbox_env(), method=isolation, timeout=timeout
-            )
-        except subprocess.TimeoutExpired:
-            return verdict_of(
-                manifest,
-                bundle,
-                status="UNVERIFIED",
-                reason=f"the re-run did not finish within {timeout:.0f} s",
-                evaluated=now(),
-                duration_s=round(time.monotonic() - started, 1),
-            )
-        env = _environment(method, manifest)
-        out_dir = work / "results" / qid
-        if proc.returncode != 0:
-            status, reason = _rerun_failure(proc.stderr)
-            # Stage files the re-run did write before it stopped, and that differ: the bundle is
-            # shown not to reproduce, whatever stopped the rest (a ledger miss downstream of a
-            # diverged stage is a symptom, not the finding).
-            diverged = _differing(manifest, members, out_dir, written_only=True)
-            if diverged:
-                names = ", ".join(f["file"] for f in diverged)
-                status, reason = "FAILED", f"{names} differ; then {reason}"
-            return verdict_of(
-                manifest,
-                bundle,
-                status=status,
-                reason=reason,
-                files=diverged,
-                evaluated=now(),
-                environment=env,
-                duration_s=round(time.monotonic() - started, 1),
-            )
-        files = _differing(manifest, members, out_dir)
-        n = len(manifest["outputs"])
-        if files:
-            status = "FAILED"
-            reason = f"{len(files)} of {n} outputs differ: {', '.join(f['file'] for f in files)}"
-            if env["version_mismatches"]:
-                reason += f" (package versions differ: {', '.join(env['version_mismatches'])})"
-        else:
-            status = "VERIFIED"
-            reason = f"all {n} outputs re-run offline ({method}) are byte-identical"
+        sealed = run_sealed(
+            root, qid=qid, cores=cores, outputs=sorted(manifest["outputs"]), limits=limits
+        )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    env = _environment(isolation, limits, manifest)
+    env.update(peak_memory_mb=sealed.peak_memory_mb, cpu_seconds=sealed.cpu_seconds)
+    took = round(time.monotonic() - started, 1)
+    if sealed.stopped:
+        reason = f"the re-run was stopped at {describe(sealed.stopped, limits)}"
+        if sealed.peak_tasks >= limits.processes * 0.9:  # e.g. a fork bomb that never gives up
+            reason += f", its processes held at {describe('processes', limits)}"
+        return verdict_of(
+            manifest,
+            bundle,
+            status="UNVERIFIED",
+            reason=reason,
+            evaluated=now(),
+            environment=env,
+            duration_s=took,
+        )
+    if sealed.returncode != 0:
+        status, reason = _rerun_failure(sealed.stderr, limits)
+        if status == "FAILED" and sealed.busiest_cpu_seconds >= limits.cpu_seconds - 0.5:
+            # killed at the hard CPU limit after ignoring SIGXCPU: no message names it
+            status, reason = "UNVERIFIED", f"the re-run was stopped at {describe('cpu', limits)}"
+        # Stage files the re-run did write before it stopped, and that differ: the bundle is
+        # shown not to reproduce, whatever stopped the rest (a ledger miss downstream of a
+        # diverged stage is a symptom, not the finding).
+        diverged = _differing(manifest, members, sealed.outputs, written_only=True)
+        if diverged:
+            names = ", ".join(f["file"] for f in diverged)
+            status, reason = "FAILED", f"{names} differ; then {reason}"
         return verdict_of(
             manifest,
             bundle,
             status=status,
             reason=reason,
-            files=files,
+            files=diverged,
             evaluated=now(),
             environment=env,
-            duration_s=round(time.monotonic() - started, 1),
+            duration_s=took,
         )
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    files = _differing(manifest, members, sealed.outputs)
+    n = len(manifest["outputs"])
+    if files:
+        status = "FAILED"
+        reason = f"{len(files)} of {n} outputs differ: {', '.join(f['file'] for f in files)}"
+        if env["version_mismatches"]:
+            reason += f" (package versions differ: {', '.join(env['version_mismatches'])})"
+    else:
+        status = "VERIFIED"
+        reason = f"all {n} outputs re-run in a sealed sandbox ({isolation}) are byte-identical"
+    return verdict_of(
+        manifest,
+        bundle,
+        status=status,
+        reason=reason,
+        files=files,
+        evaluated=now(),
+        environment=env,
+        duration_s=took,
+    )
+
+
+def _readable(root: Path) -> None:
+    """Let the sandbox's unprivileged user read the unpacked bundle (the temporary directory is
+    created private to the verifier; its contents are the bundle's, nothing of the user's)."""
+    for path in (root, *root.rglob("*")):
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m sovereign.reproduce") -> int:
@@ -293,14 +310,14 @@ def main(argv: list[str] | None = None, prog: str = "python -m sovereign.reprodu
     parser.add_argument("--verdict", type=Path, help="write the verdict here (JSON)")
     parser.add_argument("--correction", type=Path, help="append it to this correction file")
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument(
-        "--isolation",
-        choices=METHODS,
-        help="how to cut the network (default: a network namespace where the machine allows it)",
-    )
+    defaults = Limits.defaults()
+    for name, value in defaults.as_dict().items():
+        flag = "--" + name.replace("_", "-")
+        parser.add_argument(flag, type=type(value), default=value, help=f"default {value}")
     args = parser.parse_args(argv)
+    limits = Limits(**{name: getattr(args, name) for name in defaults.as_dict()})
     try:
-        verdict = verify(args.bundle, cores=args.cores, isolation=args.isolation)
+        verdict = verify(args.bundle, cores=args.cores, limits=limits)
         text = json.dumps(verdict, sort_keys=True, indent=2) + "\n"
         if args.verdict:
             args.verdict.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
-"""Run a command with the network cut: the Gate 2 reproduction (a Snakemake re-run that must not
-touch the network).
+"""Run a command with the network cut, for tests that prove a command needs no network (the
+fresh clone's `make run`). Gate 2 itself runs bundles in a sealed sandbox
+(`sovereign.gate2.seal`); this only cuts the network, for the project's own trusted code.
 
 Two methods, best first:
 
@@ -39,7 +40,7 @@ SOCKET_GUARD = "socket-guard"
 METHODS = (NAMESPACE, SOCKET_GUARD)
 
 _GUARD_SOURCE = '''\
-"""sovereign Gate 2 socket guard (written by sovereign.gate2.sandbox; removed after the run).
+"""sovereign Gate 2 socket guard (written by tests/support/offline.py; removed after the run).
 
 Blocks connections to non-loopback addresses, then runs the sitecustomize it shadows, if any.
 """

@@ -1,4 +1,4 @@
-"""sovereign.gate2.sandbox: commands run with the network cut (loopback only, no real network)."""
+"""support.offline: commands run with the network cut (loopback only, no real network)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sovereign.gate2 import sandbox
-from sovereign.gate2.sandbox import (
+from support import offline as sandbox
+from support.offline import (
     GUARD_MESSAGE,
     NAMESPACE,
     SOCKET_GUARD,
