@@ -24,7 +24,8 @@ configfile: "config/config.yaml"
 include: "rules/common.smk"
 
 
-# Inside a Gate 2 bundle the raw stage is frozen: search never runs there.
+# Inside a Gate 2 bundle of a snapshot search the raw stage is frozen: search never runs there.
+# (A bundle of an arXiv search replays it from the bundled ledger: search.backend replay.)
 if not FROZEN_SEARCH:
 
     include: "rules/search.smk"

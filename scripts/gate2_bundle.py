@@ -38,6 +38,7 @@ def stage(smk, log):
         answers=read_table(smk.input.answer, schemas.ANSWER).to_pylist(),
         papers=papers,
         versions=package_versions(),
+        log=log,
     )
     digest = write_archive(Path(smk.output.bundle), members)
     log(f"bundle of {len(members)} members, sha256 {digest}")

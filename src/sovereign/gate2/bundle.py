@@ -7,11 +7,16 @@ byte-identical when built twice) holds:
   member and of every output the re-run must give back, and the bundle's identity;
 - `workflow/`: the exact code that ran (Snakefile, rules, scripts, the library and its models,
   schemas, envs, the default profile, the pinned requirements);
-- `work/`: a working directory ready to run: the resolved config (search frozen, remote services
-  offline, relative paths only), the question row, the frozen raw stage, the ledger entries the
-  question used (search, NIM embeddings, LLM reviews, the writer model), and its corrections as
-  of the build;
+- `work/`: a working directory ready to run: the resolved config (remote services offline,
+  relative paths only), the question row, the ledger entries the question used (search, NIM
+  embeddings, LLM reviews, the writer model), and its corrections as of the build;
 - `expected/`: the outputs themselves, so a failed verification can say what differs.
+
+What is re-run depends on the search. A live or replayed arXiv search is re-run too, replayed
+from the bundled arXiv responses (every page the replay asks for, empty answers included; see
+`search_replay`), and raw.parquet is the first of the outputs. A snapshot search is frozen: the
+bundle carries its raw stage (`work/results/<question>/raw.parquet`) and every stage after search
+is re-run. Bundles built before the search was re-run are of the second kind and still verify.
 
 No absolute path and no secret goes in: config values are rewritten to relative paths, keys only
 ever live in the environment, and ledger entries never hold them.
@@ -22,6 +27,8 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +44,19 @@ from ..net.http import without_userinfo
 from ..net.ledger import Ledger, request_key
 from ..search.arxiv_api import SERVICE as ARXIV_SERVICE
 from .members import code_members
+from .search_replay import gives_back, replay_search, replays_search
 
 BUNDLE_CONTRACT = "sovereign-gate2-bundle-v1"
-# Every stage after search: what the sandbox re-run must give back byte for byte.
+# Every stage after search: what the sandbox re-run must give back byte for byte when the raw
+# stage is frozen (a snapshot search).
 OUTPUTS = STAGE_FILES[STAGE_FILES.index("filtered.parquet") :]
+# An arXiv search, live or replayed: the search is re-run from the bundled ledger entries too.
+OUTPUTS_WITH_SEARCH = ("raw.parquet", *OUTPUTS)
 # The outputs of bundles built before the full-text and answer stages existed: they carry their
 # own code, so they still verify (tests/workflow/test_gate2.py keeps one).
 OUTPUTS_BEFORE_FULLTEXT = tuple(name for name in OUTPUTS if name != "sections.parquet")
 OUTPUTS_BEFORE_ANSWER = tuple(n for n in OUTPUTS_BEFORE_FULLTEXT if n != "answer.parquet")
-LAYOUTS = (OUTPUTS, OUTPUTS_BEFORE_FULLTEXT, OUTPUTS_BEFORE_ANSWER)
+LAYOUTS = (OUTPUTS_WITH_SEARCH, OUTPUTS, OUTPUTS_BEFORE_FULLTEXT, OUTPUTS_BEFORE_ANSWER)
 # Where a bundle keeps the local sources its full-text stage read (fulltext.source: directory).
 SOURCES_DIR = "sources"
 
@@ -62,11 +73,26 @@ Verify it from any directory, with the network cut:
 
     python -m sovereign.reproduce bundle.tar.gz
 
-It unpacks workflow/ and work/ into a fresh temporary directory, re-runs every stage after search
-(search is frozen: work/results/<question>/raw.parquet), and compares each output's sha256 with
-manifest.json. The verdict is VERIFIED, FAILED (with each differing file) or UNVERIFIED (with the
-reason, e.g. a ledger entry the re-run would need the network for).
+{how}
 """
+README_HOW = (
+    "It unpacks workflow/ and work/ into a fresh temporary directory, re-runs {stages}, and "
+    "compares each output's sha256 with manifest.json. The verdict is VERIFIED, FAILED (with "
+    "each differing file) or UNVERIFIED (with the reason, e.g. a ledger entry the re-run would "
+    "need the network for)."
+)
+README_STAGES = {
+    True: "every stage, search included (replayed from the arXiv responses in "
+    "work/ledger/arxiv-api/)",
+    False: "every stage after search (search is frozen: work/results/<question>/raw.parquet)",
+}
+
+
+def readme(search_replayed: bool) -> str:
+    """The bundle's README.txt: how to verify it, and what the re-run covers."""
+    how = README_HOW.format(stages=README_STAGES[search_replayed])
+    # 98 columns: a frozen-search bundle's README is the one it always was
+    return README.format(how=textwrap.fill(how, width=98))
 
 
 def sha256(data: bytes) -> str:
@@ -90,8 +116,10 @@ def code_commit(workflow_dir: Path) -> str | None:
 
 
 def bundle_config(config: dict[str, Any]) -> dict[str, Any]:
-    """The resolved config as the sandbox runs it: relative paths, search frozen (its raw stage
-    is in the bundle), every remote service offline (answers come from the bundled ledger)."""
+    """The resolved config as the sandbox runs it: relative paths, every remote service offline
+    (answers come from the bundled ledger), an arXiv search replayed from it, a snapshot search
+    frozen (its raw stage is in the bundle)."""
+    replayed = replays_search(config)
     out = json.loads(json.dumps(config))  # a deep copy of plain data
     out.update(
         questions="config/questions.tsv",
@@ -100,7 +128,9 @@ def bundle_config(config: dict[str, Any]) -> dict[str, Any]:
         corrections="corrections",
         cache="cache",
     )
-    out["search"]["snapshot"] = None  # search is frozen: the raw stage is in the bundle
+    out["search"]["snapshot"] = None  # never carried: a snapshot search is frozen
+    if replayed:
+        out["search"]["backend"] = "replay"  # the ledger only, never arXiv
     for section, key in (("search", "arxiv_url"), ("embed", "nim_url")):
         if out[section].get(key):
             out[section][key] = without_userinfo(out[section][key])
@@ -116,7 +146,8 @@ def bundle_config(config: dict[str, Any]) -> dict[str, Any]:
     out["fulltext"]["offline"] = True
     for key in ("eprint_url", "pdf_url"):
         out["fulltext"][key] = without_userinfo(out["fulltext"][key])
-    out["gate2"] = {**out.get("gate2", {}), "frozen_search": True}
+    # Only what the re-run needs: the verifier's limits are its own (a bundle never sets them).
+    out["gate2"] = {"frozen_search": not replayed}
     return out
 
 
@@ -151,12 +182,14 @@ def ledger_entries(
     reviews: list[dict[str, Any]],
     answers: list[dict[str, Any]] = (),
     papers: list[dict[str, Any]] = (),
+    search_keys: tuple[str, ...] = (),
 ) -> tuple[dict[str, bytes], list[str]]:
     """The ledger files the question used, as `work/ledger/...` members, and the ones the
     ledger no longer holds (`<service>/<k2>/<key>.json`). `papers` are the papers (kept ones and
     near misses) whose e-prints and PDFs the full-text stage asked for, if it read arXiv: every
     answer recorded for them goes in, "no such file" included, so the replay decides as the run
-    did."""
+    did. `search_keys`: the arXiv pages a re-run of the search asks for (beyond those the raw
+    rows name)."""
     keys: set[tuple[str, str]] = set()
     optional: set[tuple[str, str]] = set()
     for paper in papers:
@@ -164,6 +197,7 @@ def ledger_entries(
         for service, request in ledger_requests(paper["arxiv_id"], version):
             optional.add((service, request_key(service, request)))
     keys |= {(ARXIV_SERVICE, h["ledger_key"]) for h in raw if h["ledger_key"]}
+    keys |= {(ARXIV_SERVICE, key) for key in search_keys}
     for row in embeddings:
         if row["backend"] == "nim":
             request = {
@@ -226,18 +260,35 @@ def build_members(
     versions: dict[str, str],
     answers: list[dict[str, Any]] = (),
     papers: list[dict[str, Any]] = (),
+    log: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, bytes]:
-    """Every member of a question's bundle, manifest included (pure but for reading files).
-    `papers`: the papers the full-text stage read, kept ones and near misses (their sources or
-    e-prints go in)."""
+    """Every member of a question's bundle, manifest included (pure but for reading files and
+    replaying an arXiv search from the ledger). `papers`: the papers the full-text stage read,
+    kept ones and near misses (their sources or e-prints go in). `log` hears what the build
+    found that the verdict will show (a search whose replay misses or differs)."""
     qid = question["question_id"]
+    replayed = replays_search(config)
     members = code_members(workflow_dir)
-    members["README.txt"] = README.encode()
+    members["README.txt"] = readme(replayed).encode()
     members["work/config/config.yaml"] = yaml.safe_dump(
         bundle_config(config), sort_keys=True, allow_unicode=True
     ).encode("utf-8")
     members["work/config/questions.tsv"] = sheet_row(question)
-    members[f"work/results/{qid}/raw.parquet"] = (results_dir / "raw.parquet").read_bytes()
+    search_keys: tuple[str, ...] = ()
+    if replayed:
+        replay = replay_search(question, config, ledger_dir)
+        search_keys = replay.keys
+        if replay.rows is None:
+            log(f"warning: the search replay misses {replay.miss}: the verdict will be UNVERIFIED")
+        elif not gives_back(replay.rows, results_dir / "raw.parquet"):
+            log(
+                "warning: the search replayed from the ledger does not give back raw.parquet: "
+                "the verdict will be FAILED"
+            )
+        else:
+            log(f"search replayed from {len(search_keys)} ledger pages: raw.parquet given back")
+    else:
+        members[f"work/results/{qid}/raw.parquet"] = (results_dir / "raw.parquet").read_bytes()
     fulltext_mode = fulltext_settings.mode(config)
     entries, missing = ledger_entries(
         Ledger(ledger_dir),
@@ -247,6 +298,7 @@ def build_members(
         reviews,
         answers,
         papers if fulltext_mode == "arxiv" else (),
+        search_keys,
     )
     members.update(entries)
     if fulltext_mode == "directory":
@@ -254,7 +306,7 @@ def build_members(
     if corrections is not None:
         members[f"work/corrections/{qid}.jsonl"] = corrections.read_bytes()
     outputs = {}
-    for name in OUTPUTS:
+    for name in OUTPUTS_WITH_SEARCH if replayed else OUTPUTS:
         data = (results_dir / name).read_bytes()
         members[f"expected/{name}"] = data
         outputs[name] = sha256(data)

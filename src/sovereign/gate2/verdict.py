@@ -15,11 +15,24 @@ from ..report.record import record_id
 from .bundle import identity_outputs, sha256
 
 VERDICT_CONTRACT = "sovereign-gate2-verdict-v1"
-SCOPE = "every stage after search (the raw stage is frozen in the bundle)"
+# What a re-run reproduces: an arXiv search (live or replayed) is replayed from the bundled
+# responses, its raw stage among the outputs; a snapshot search, or a bundle built before search
+# was re-run, carries its raw stage frozen.
+SCOPE_WITH_SEARCH = "every stage, search included (replayed from the bundled arXiv responses)"
+SCOPE_FROZEN_SEARCH = "every stage after search (the raw stage is frozen in the bundle)"
 
 
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def scope(manifest: dict[str, Any]) -> str:
+    """What the verdict is about, from the manifest: the search is said reproduced only when the
+    raw stage is an output and not also carried frozen (where it would only be copied back)."""
+    outputs = manifest.get("outputs") if isinstance(manifest.get("outputs"), dict) else {}
+    members = manifest.get("members") if isinstance(manifest.get("members"), dict) else {}
+    frozen = any(n.startswith("work/results/") and n.endswith("/raw.parquet") for n in members)
+    return SCOPE_WITH_SEARCH if "raw.parquet" in outputs and not frozen else SCOPE_FROZEN_SEARCH
 
 
 def verdict_of(manifest: dict[str, Any], bundle: bytes, **fields: Any) -> dict[str, Any]:
@@ -32,7 +45,7 @@ def verdict_of(manifest: dict[str, Any], bundle: bytes, **fields: Any) -> dict[s
         "bundle_sha256": sha256(bundle),
         "identity": manifest.get("identity"),
         "stage_sha256": identity_outputs(outputs),
-        "scope": SCOPE,
+        "scope": scope(manifest),
         "files": [],
         **fields,
     }

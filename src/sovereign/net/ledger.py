@@ -108,3 +108,21 @@ class Ledger:
         path = self.path(service, key)
         write_atomic(path, (json.dumps(record, sort_keys=True, indent=1) + "\n").encode("utf-8"))
         return Entry(key, service, request, status, retrieved_at, body, url)
+
+
+class RecordingLedger(Ledger):
+    """A ledger that remembers every request it was asked for, found or not: what a replay
+    reads (a Gate 2 bundle carries exactly those entries, empty answers included, which no
+    result row points to)."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        super().__init__(root)
+        self.found: list[tuple[str, str]] = []  # (service, key), in the order asked
+        self.missed: list[tuple[str, str]] = []
+
+    def get(self, service: str, request: dict[str, Any]) -> Entry | None:
+        entry = super().get(service, request)
+        (self.found if entry is not None else self.missed).append(
+            (service, request_key(service, request))
+        )
+        return entry

@@ -57,7 +57,10 @@ def search_arxiv(
     question: Question,
     settings: Settings,
     log: Callable[[str], None],
+    ledger: Ledger | None = None,
 ) -> list[dict[str, Any]]:
+    """`ledger`: where answers are looked up and recorded (default: settings.ledger); Gate 2
+    passes one that remembers what the search read."""
     # imported here: a snapshot search never loads the arxiv client or requests
     import requests
 
@@ -65,7 +68,7 @@ def search_arxiv(
     from .arxiv_api import LedgerClient, Transport
 
     replay = settings.backend == "replay"
-    ledger = Ledger(settings.ledger)
+    ledger = ledger if ledger is not None else Ledger(settings.ledger)
     session = None
     if not replay:
         session = requests.Session()
