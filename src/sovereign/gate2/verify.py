@@ -53,6 +53,7 @@ _FAILED_RULE = re.compile(r"Error in rule (\w+)")
 # A Python exception's last line ("FileNotFoundError: [Errno 2] ..."), not Snakemake's own.
 _EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit)(?::.*)?)$", re.M)
 _SNAKEMAKE_EXCEPTIONS = ("RuleException", "WorkflowError", "CalledProcessError")
+REASON_QUOTE = 500  # characters of the re-run's own output a verdict's reason may quote
 
 
 def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -128,13 +129,14 @@ def _environment(isolation: str, limits: Limits, manifest: dict[str, Any]) -> di
 
 
 def _rerun_failure(stderr: str, limits: Limits) -> tuple[str, str]:
-    """(status, reason) for a re-run that did not complete."""
+    """(status, reason) for a re-run that did not complete. What the re-run printed is the
+    bundle's to choose: each quote of it is clipped (REASON_QUOTE characters)."""
     miss = _LEDGER_MISS.search(stderr)
     if miss:
-        return "UNVERIFIED", f"the re-run needs the network: {miss.group(1)}"
+        return "UNVERIFIED", f"the re-run needs the network: {_clip(miss.group(1))}"
     blocked = _BLOCKED.search(stderr)
     if blocked:
-        return "UNVERIFIED", f"the re-run tried to reach the network: {blocked.group(1)}"
+        return "UNVERIFIED", f"the re-run tried to reach the network: {_clip(blocked.group(1))}"
     limit = limit_hit(stderr)
     if limit:
         return "UNVERIFIED", f"the re-run was stopped at {describe(limit, limits)}"
@@ -145,10 +147,14 @@ def _rerun_failure(stderr: str, limits: Limits) -> tuple[str, str]:
     if errors:
         last = errors[-1]
     elif raised:
-        last = raised[0][:500]  # the first is the cause; what follows is its consequence
+        last = raised[0]  # the first is the cause; what follows is its consequence
     else:
         last = " ".join(stderr.split()[-30:])
-    return "FAILED", f"the re-run failed{where}: {last}"
+    return "FAILED", f"the re-run failed{_clip(where)}: {_clip(last)}"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= REASON_QUOTE else text[: REASON_QUOTE - 1] + "…"
 
 
 def _differing(

@@ -137,3 +137,24 @@ def test_the_drivers_tar_stream_gives_only_the_regular_files_asked_for(tmp_path)
     assert found == {"filtered.parquet": b"rows"}
     assert seal._unpack(buf.getvalue()[:700], ["filtered.parquet"]) in ({}, found)
     assert seal._unpack(b"garbage", ["filtered.parquet"]) == {}
+
+
+def test_what_the_rerun_prints_is_quoted_clipped_and_named_by_its_cause():
+    limits = Limits.defaults()
+    huge = "sovereign: " + "x" * 100_000
+    status, reason = verify._rerun_failure(huge + "\nError in rule filter:\n", limits)
+    assert status == "FAILED" and "in rule filter" in reason
+    assert len(reason) < 2 * verify.REASON_QUOTE
+    stderr = (
+        "Traceback (most recent call last):\n  File 'x.py', line 1\n"
+        "FileNotFoundError: [Errno 2] No such file or directory: '/root/secret'\n"
+        "RuleException:\nCalledProcessError in file rules/filter.smk\nError in rule filter:\n"
+        "WorkflowError:\nAt least one job did not complete successfully.\n"
+    )
+    status, reason = verify._rerun_failure(stderr, limits)
+    assert reason == (
+        "the re-run failed in rule filter: "
+        "FileNotFoundError: [Errno 2] No such file or directory: '/root/secret'"
+    )
+    status, reason = verify._rerun_failure("MemoryError\nError in rule embed:\n", limits)
+    assert status == "UNVERIFIED" and "memory limit" in reason
