@@ -44,8 +44,10 @@ rule gate2_verify:
         "../envs/sovereign.yaml"
     threads: 2
     resources:
-        # the sandbox's limits (gate2.limits), and the verifier's own share beside them
-        mem_mb=config["gate2"]["limits"]["memory_mb"] + 512,
+        # the sandbox's limits (gate2.limits: its processes, its tmpfs), and the verifier's own
+        mem_mb=config["gate2"]["limits"]["memory_mb"]
+        + config["gate2"]["limits"]["written_mb"]
+        + 512,
         runtime=int(config["gate2"]["limits"]["wall_seconds"] // 60) + 5,
     params:
         code=code("gate2_verify"),

@@ -37,22 +37,21 @@ TIGHT = Limits(
     processes=256,
     written_mb=256,
 )
-MARK = "sovereign-hostile-bundle"  # in every hostile script, to find its processes
+MARK = "sovereign-hostile-bundle"  # in every hostile script and in the names it tries to write
 
 
 def leftovers(scratch: Path) -> list[str]:
     """What a verification using `scratch` as its temporary directory left behind: files there,
-    and processes started with it (bwrap binds the unpacked bundle from it; every process in
-    the sandbox dies with bwrap)."""
+    and any process in another PID namespace than ours (only a sandbox makes one here)."""
     found = [f"file:{p}" for p in scratch.iterdir()]
+    ours = os.readlink("/proc/self/ns/pid")
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                cmdline = (entry / "cmdline").read_bytes()
+                if os.readlink(entry / "ns" / "pid") != ours:
+                    found.append(f"process:{entry.name}:{(entry / 'cmdline').read_bytes()[:200]!r}")
             except OSError:
-                continue
-            if str(scratch).encode() in cmdline:
-                found.append(f"process:{entry.name}:{cmdline[:200]!r}")
+                continue  # ended meanwhile, or not ours to look at
     return found
 
 
@@ -64,8 +63,10 @@ def machine(tmp_path, monkeypatch):
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     yield scratch
-    time.sleep(0.5)  # the kernel tears the PID namespace down
-    assert leftovers(scratch) == []
+    deadline = time.monotonic() + 10  # the kernel tears the PID namespace down
+    while (left := leftovers(scratch)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert left == []
 
 
 def run(tmp_path: Path, code: str, limits: Limits = TIGHT) -> tuple[dict, float]:
@@ -84,12 +85,26 @@ def test_the_honest_bundle_verifies_in_the_sandbox(tmp_path, machine):
     assert verdict["environment"]["limits"] == TIGHT.as_dict()
 
 
-def test_a_canary_in_the_home_directory_is_out_of_reach(tmp_path, machine):
+def test_canaries_in_the_home_directory_and_the_hosts_tmp_are_out_of_reach(tmp_path, machine):
     secret = f"canary-{secrets.token_hex(8)}"
-    canary = Path.home() / f".sovereign-gate2-canary-{secrets.token_hex(4)}"
-    canary.write_text(secret)
+    canaries = [
+        Path.home() / f".sovereign-gate2-canary-{secrets.token_hex(4)}",
+        Path("/tmp") / f"sovereign-gate2-canary-{secrets.token_hex(4)}",  # readable by anyone
+    ]
+    for canary in canaries:
+        canary.write_text(secret)
+        canary.chmod(0o644)
     try:
-        code = f"import sys\nprint('stolen:', open({str(canary)!r}).read(), file=sys.stderr)\n"
+        code = (
+            "import sys\n"
+            f"for path in {[str(c) for c in canaries]!r}:\n"
+            "    try:\n"
+            "        print('stolen:', open(path).read(), file=sys.stderr)\n"
+            "    except FileNotFoundError:\n"
+            "        continue\n"
+            "    raise RuntimeError('a canary was read')\n"
+            "raise FileNotFoundError('no canary within reach')\n"
+        )
         bundle = with_stage_code(OLD_BUNDLE, tmp_path / "canary.tar.gz", f"# {MARK}\n{code}")
         proc = subprocess.run(
             [sys.executable, "-m", "sovereign.reproduce", str(bundle), "--verdict", "v.json"],
@@ -100,34 +115,65 @@ def test_a_canary_in_the_home_directory_is_out_of_reach(tmp_path, machine):
         )
         verdict_text = (tmp_path / "v.json").read_text()
     finally:
-        canary.unlink()
+        for canary in canaries:
+            canary.unlink()
     verdict = json.loads(verdict_text)
     assert verdict["status"] == "FAILED", verdict["reason"]
-    assert "rule filter" in verdict["reason"] and "No such file" in verdict["reason"]
+    assert "rule filter" in verdict["reason"] and "no canary within reach" in verdict["reason"]
     for text in (verdict_text, proc.stdout, proc.stderr):
         assert secret not in text
 
 
 def test_writes_outside_the_bundle_change_nothing(tmp_path, machine):
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (outside / "keep.txt").write_text("as it was")
-    targets = [outside / "keep.txt", outside / "new.txt", Path.home() / f".{MARK}", REPO / MARK]
-    code = (
-        "from pathlib import Path\n"
-        + "".join(
-            f"try:\n    Path({str(t)!r}).write_text('owned')\nexcept OSError as err:\n"
-            f"    print('refused:', err)\n"
-            for t in targets
+    """Every place outside its scratch space is missing or read-only in the sandbox: even a
+    directory anyone may write to, and the sandbox's own /, /dev and /dev/shm."""
+    outside = Path(tempfile.mkdtemp(prefix=f"{MARK}-", dir="/tmp"))
+    try:
+        outside.chmod(0o777)
+        (outside / "keep.txt").write_text("as it was")
+        (outside / "keep.txt").chmod(0o666)
+        targets = [outside / "keep.txt", outside / "new.txt", Path.home() / f".{MARK}"]
+        targets += [REPO / MARK, Path(f"/{MARK}"), Path(f"/dev/{MARK}"), Path(f"/dev/shm/{MARK}")]
+        code = (
+            "import errno\nfrom pathlib import Path\ncodes = []\n"
+            f"for path in {[str(t) for t in targets]!r}:\n"
+            "    try:\n"
+            "        Path(path).write_text('owned')\n"
+            "        codes.append('WROTE')\n"
+            "    except OSError as err:\n"
+            "        codes.append(errno.errorcode[err.errno])\n"
+            "raise RuntimeError('writes outside: ' + ' '.join(codes))\n"
         )
-        + "raise RuntimeError('nothing outside was writable')\n"
+        verdict, _ = run(tmp_path, code)
+        assert (outside / "keep.txt").read_text() == "as it was"
+        assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    finally:
+        shutil.rmtree(outside)
+    assert verdict["status"] == "FAILED", verdict["reason"]
+    codes = verdict["reason"].split("writes outside: ")[1].split()
+    # missing or read-only: not merely forbidden to this user (which a mount leak would allow)
+    assert len(codes) == len(targets) and set(codes) <= {"ENOENT", "EROFS"}, codes
+    assert not (Path.home() / f".{MARK}").exists() and not (REPO / MARK).exists()
+    assert not Path(f"/{MARK}").exists() and not Path(f"/dev/shm/{MARK}").exists()
+
+
+def test_no_way_around_the_limits_is_open(tmp_path, machine):
+    """A new user namespace (capabilities again, and a tmpfs of its own with no size limit),
+    memory no resident size shows (memfd, System V shared memory): each refused."""
+    code = (
+        "import ctypes, subprocess\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "opened = []\n"
+        "if libc.unshare(0x10000000) == 0: opened.append('unshare(CLONE_NEWUSER)')\n"
+        "if libc.memfd_create(b'x', 0) >= 0: opened.append('memfd_create')\n"
+        "if libc.shmget(0, 1 << 20, 0o1600) >= 0: opened.append('shmget')\n"
+        "if subprocess.run(['unshare', '-Ur', 'true']).returncode == 0:\n"
+        "    opened.append('unshare -Ur')\n"
+        "raise RuntimeError('ways around: ' + (', '.join(opened) or 'none'))\n"
     )
     verdict, _ = run(tmp_path, code)
     assert verdict["status"] == "FAILED", verdict["reason"]
-    assert "nothing outside was writable" in verdict["reason"]
-    assert (outside / "keep.txt").read_text() == "as it was"
-    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
-    assert not (Path.home() / f".{MARK}").exists() and not (REPO / MARK).exists()
+    assert "ways around: none" in verdict["reason"]
 
 
 def test_a_fork_bomb_is_held_at_the_process_limit(tmp_path, machine):
@@ -174,11 +220,21 @@ def test_a_sleeper_is_stopped_at_the_wall_time_limit(tmp_path, machine):
     assert 15 <= took < 15 + 15
 
 
-def test_a_spinner_is_stopped_at_the_cpu_time_limit(tmp_path, machine):
+def test_spinners_are_stopped_at_the_cpu_time_limit(tmp_path, machine):
+    """One process that spins is stopped by the kernel (SIGXCPU); four that share the work are
+    stopped by the verifier, which counts the CPU time of them all."""
     limits = Limits(**{**TIGHT.as_dict(), "cpu_seconds": 5})
     verdict, took = run(tmp_path, "while True:\n    pass\n", limits)
     assert verdict["status"] == "UNVERIFIED", verdict["reason"]
-    assert "CPU-time limit (5 s" in verdict["reason"]
+    assert "CPU-time limit (5 s)" in verdict["reason"]
+    assert took < TIGHT.wall_seconds
+    shared = (
+        "import os\nfor _ in range(3):\n    if os.fork() == 0:\n        break\n"
+        "while True:\n    pass\n"
+    )
+    verdict, took = run(tmp_path, shared, limits)
+    assert verdict["status"] == "UNVERIFIED", verdict["reason"]
+    assert "CPU-time limit (5 s)" in verdict["reason"]
     assert took < TIGHT.wall_seconds
 
 

@@ -30,7 +30,30 @@ TAR_FORMAT = tarfile.PAX_FORMAT
 COMPRESSLEVEL = 9
 FILE_MODE = 0o644
 DEFAULT_MAX_TOTAL_BYTES = 2 * 1024**3  # 2 GiB of member content
+# Besides the content: headers (PAX ones can be any size) and padding, at most this much, and
+# at most this many members. A bundle holds a few hundred members of a few hundred bytes of
+# header each; a compression bomb hidden in a header stops here.
+MAX_HEADER_BYTES = 64 * 1024**2
+MAX_MEMBERS = 100_000
 _CHUNK = 1024 * 1024
+
+
+class _Capped(io.RawIOBase):
+    """A stream that refuses to give more than `cap` bytes (decompressed, for tarfile)."""
+
+    def __init__(self, stream, cap: int):
+        self.stream, self.cap, self.given = stream, cap, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.given >= self.cap:
+            raise OSError(f"more than {self.cap} bytes once decompressed")
+        data = self.stream.read(min(len(buffer), self.cap - self.given))
+        buffer[: len(data)] = data
+        self.given += len(data)
+        return len(data)
 
 
 def validate_name(name: object) -> str:
@@ -168,8 +191,17 @@ def read_archive(path: Path, *, max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES) 
     result: dict[str, bytes] = {}
     total = 0
     try:
-        with tarfile.open(source, mode="r:gz") as tar:
+        with (
+            gzip.open(source, "rb") as unzipped,
+            tarfile.open(
+                fileobj=io.BufferedReader(_Capped(unzipped, max_total_bytes + MAX_HEADER_BYTES)),
+                mode="r|",
+            ) as tar,
+        ):
             while (member := tar.next()) is not None:
+                if len(result) >= MAX_MEMBERS:
+                    raise refuse(f"more than {MAX_MEMBERS} members; bundles hold a few hundred")
+                tar.members = []  # stream mode: nothing to keep of the members gone by
                 name = member.name
                 try:
                     validate_name(name)

@@ -16,7 +16,9 @@ What is re-run depends on the search. A live or replayed arXiv search is re-run 
 from the bundled arXiv responses (every page the replay asks for, empty answers included; see
 `search_replay`), and raw.parquet is the first of the outputs. A snapshot search is frozen: the
 bundle carries its raw stage (`work/results/<question>/raw.parquet`) and every stage after search
-is re-run. Bundles built before the search was re-run are of the second kind and still verify.
+is re-run. So is an arXiv search whose replay fails when the bundle is built (a page no longer in
+the ledger, or answers that no longer give back raw.parquet): the build log says why. Bundles
+built before the search was re-run are of the second kind and still verify.
 
 No absolute path and no secret goes in: config values are rewritten to relative paths, keys only
 ever live in the environment, and ledger entries never hold them.
@@ -115,11 +117,12 @@ def code_commit(workflow_dir: Path) -> str | None:
     return commit if out.returncode == 0 and len(commit) == 40 else None
 
 
-def bundle_config(config: dict[str, Any]) -> dict[str, Any]:
+def bundle_config(config: dict[str, Any], replayed: bool | None = None) -> dict[str, Any]:
     """The resolved config as the sandbox runs it: relative paths, every remote service offline
     (answers come from the bundled ledger), an arXiv search replayed from it, a snapshot search
     frozen (its raw stage is in the bundle)."""
-    replayed = replays_search(config)
+    if replayed is None:  # `replayed` False: an arXiv search whose replay failed, frozen instead
+        replayed = replays_search(config)
     out = json.loads(json.dumps(config))  # a deep copy of plain data
     out.update(
         questions="config/questions.tsv",
@@ -264,30 +267,31 @@ def build_members(
 ) -> dict[str, bytes]:
     """Every member of a question's bundle, manifest included (pure but for reading files and
     replaying an arXiv search from the ledger). `papers`: the papers the full-text stage read,
-    kept ones and near misses (their sources or e-prints go in). `log` hears what the build
-    found that the verdict will show (a search whose replay misses or differs)."""
+    kept ones and near misses (their sources or e-prints go in). `log` hears whether the search
+    is re-run, or why not (its replay misses a page, or differs)."""
     qid = question["question_id"]
     replayed = replays_search(config)
+    search_keys: tuple[str, ...] = ()
+    if replayed:
+        # Re-run the search where the ledger allows it; where it does not (a page missing, or
+        # answers that no longer give back raw.parquet), freeze the raw stage as for a snapshot.
+        replay = replay_search(question, config, ledger_dir)
+        if replay.rows is None:
+            log(f"the search replay misses {replay.miss}: the raw stage is frozen instead")
+            replayed = False
+        elif not gives_back(replay.rows, results_dir / "raw.parquet"):
+            log("the search replayed from the ledger does not give back raw.parquet: frozen")
+            replayed = False
+        else:
+            search_keys = replay.keys
+            log(f"search replayed from {len(search_keys)} ledger pages: raw.parquet given back")
     members = code_members(workflow_dir)
     members["README.txt"] = readme(replayed).encode()
     members["work/config/config.yaml"] = yaml.safe_dump(
-        bundle_config(config), sort_keys=True, allow_unicode=True
+        bundle_config(config, replayed), sort_keys=True, allow_unicode=True
     ).encode("utf-8")
     members["work/config/questions.tsv"] = sheet_row(question)
-    search_keys: tuple[str, ...] = ()
-    if replayed:
-        replay = replay_search(question, config, ledger_dir)
-        search_keys = replay.keys
-        if replay.rows is None:
-            log(f"warning: the search replay misses {replay.miss}: the verdict will be UNVERIFIED")
-        elif not gives_back(replay.rows, results_dir / "raw.parquet"):
-            log(
-                "warning: the search replayed from the ledger does not give back raw.parquet: "
-                "the verdict will be FAILED"
-            )
-        else:
-            log(f"search replayed from {len(search_keys)} ledger pages: raw.parquet given back")
-    else:
+    if not replayed:
         members[f"work/results/{qid}/raw.parquet"] = (results_dir / "raw.parquet").read_bytes()
     fulltext_mode = fulltext_settings.mode(config)
     entries, missing = ledger_entries(

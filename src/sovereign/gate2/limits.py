@@ -5,10 +5,11 @@ every default), never the bundle's: a bundle cannot raise what it is allowed.
 
 Each limit is enforced where it can be enforced exactly:
 
-* wall time and total resident memory by the verifier, which watches the sandbox and kills it
-  (`seal.run_sealed`);
-* CPU time, a process's address space, the number of processes and the size of one file by the
-  kernel (`setrlimit`, soft and hard, set inside the sandbox before the bundle's code starts);
+* wall time, total resident memory and total CPU time by the verifier, which watches the
+  sandbox and kills it (`watch.run_sealed`);
+* one process's CPU time and address space, the number of processes, open files and the size
+  of one file by the kernel (`setrlimit`, soft and hard, set inside the sandbox before the
+  bundle's code starts);
 * bytes written by the size of the sandbox's only writable file system (a tmpfs).
 """
 
@@ -55,6 +56,7 @@ class Limits:
             "RLIMIT_NPROC": [int(self.processes)] * 2,
             "RLIMIT_FSIZE": [int(self.written_mb) * MIB] * 2,
             "RLIMIT_CORE": [0, 0],  # a crash leaves no core file (and no bytes) behind
+            "RLIMIT_NOFILE": [1024, 1024],  # pipes and open files a process may hold
         }
 
 
@@ -96,5 +98,5 @@ def describe(limit: str, limits: Limits) -> str:
         f"{limits.memory_mb_virtual} MiB of address space a process)",
         "processes": f"the process limit ({limits.processes} processes and threads)",
         "written": f"the bytes-written limit ({limits.written_mb} MiB)",
-        "cpu": f"the CPU-time limit ({limits.cpu_seconds} s a process)",
+        "cpu": f"the CPU-time limit ({limits.cpu_seconds} s)",
     }[limit]

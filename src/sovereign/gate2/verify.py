@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
 import shutil
 import sys
 import tempfile
@@ -33,27 +32,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..contracts import is_question_id
 from ..errors import SovereignError
-from ..run.entry import LEDGER_MISS_TAG
 from ..versions import package_versions
 from .archive import extract_members, read_archive
 from .bundle import BUNDLE_CONTRACT, LAYOUTS, identity, sha256
 from .diffsummary import summarize
-from .limits import Limits, describe, limit_hit
-from .seal import availability, run_sealed
+from .limits import Limits, describe
+from .reasons import rerun_failure, setup_failure
+from .seal import availability
 from .verdict import now, record_verdict, verdict_of
-
-# What a re-run says when it would need the network: a ledger miss (tagged by sovereign.run.entry),
-# or a connection the sandbox refused.
-_LEDGER_MISS = re.compile(rf"sovereign: {re.escape(LEDGER_MISS_TAG)}(.*)")
-_BLOCKED = re.compile(r"(Network is unreachable|could not connect[^\n]*)")
-_SOVEREIGN_ERROR = re.compile(r"sovereign: (.*)")
-_FAILED_RULE = re.compile(r"Error in rule (\w+)")
-# A Python exception's last line ("FileNotFoundError: [Errno 2] ..."), not Snakemake's own.
-_EXCEPTION = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit)(?::.*)?)$", re.M)
-_SNAKEMAKE_EXCEPTIONS = ("RuleException", "WorkflowError", "CalledProcessError")
-REASON_QUOTE = 500  # characters of the re-run's own output a verdict's reason may quote
+from .watch import run_sealed
 
 
 def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -85,9 +76,8 @@ def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[
                     "actual_sha256": sha256(members[name]),
                 }
             )
-    frozen_raw = [n for n in listed if n.startswith("work/results/") and n.endswith("/raw.parquet")]
-    if "raw.parquet" in outputs and frozen_raw:  # "reproduced" by copying it back: refused
-        bad.append({"file": frozen_raw[0], "problem": "a frozen raw stage the re-run must derive"})
+    if "raw.parquet" in outputs:  # the search must be re-run, not copied back
+        bad += _search_rerun_problems(listed, members)
     if not any(set(outputs) == set(layout) for layout in LAYOUTS):
         bad.append({"file": "manifest.json", "problem": "its outputs are not the stage outputs"})
     else:
@@ -100,6 +90,31 @@ def check_members(members: dict[str, bytes]) -> tuple[dict[str, Any], list[dict[
         if identity(listed, outputs) != manifest.get("identity"):
             bad.append({"file": "manifest.json", "problem": "its identity is not its members'"})
     return manifest, bad
+
+
+def _search_rerun_problems(listed: dict[str, str], members: dict[str, bytes]) -> list[dict]:
+    """Where a manifest says its raw stage is re-run: no frozen raw stage, and a config that
+    replays the search from the ledger (else the scope would claim what did not happen)."""
+    bad = []
+    frozen = [n for n in listed if n.startswith("work/results/") and n.endswith("/raw.parquet")]
+    if frozen:
+        bad.append({"file": frozen[0], "problem": "a frozen raw stage the re-run must derive"})
+    try:
+        config = yaml.safe_load(members.get("work/config/config.yaml", b"")) or {}
+        replays = (config["search"]["backend"], config["gate2"]["frozen_search"]) == (
+            "replay",
+            False,
+        )
+    except (yaml.YAMLError, KeyError, TypeError):
+        replays = False
+    if not replays:
+        bad.append(
+            {
+                "file": "work/config/config.yaml",
+                "problem": "does not replay the search its manifest says is re-run",
+            }
+        )
+    return bad
 
 
 def _missing_ledger(bad: list[dict[str, Any]]) -> list[str]:
@@ -128,35 +143,6 @@ def _environment(isolation: str, limits: Limits, manifest: dict[str, Any]) -> di
     }
 
 
-def _rerun_failure(stderr: str, limits: Limits) -> tuple[str, str]:
-    """(status, reason) for a re-run that did not complete. What the re-run printed is the
-    bundle's to choose: each quote of it is clipped (REASON_QUOTE characters)."""
-    miss = _LEDGER_MISS.search(stderr)
-    if miss:
-        return "UNVERIFIED", f"the re-run needs the network: {_clip(miss.group(1))}"
-    blocked = _BLOCKED.search(stderr)
-    if blocked:
-        return "UNVERIFIED", f"the re-run tried to reach the network: {_clip(blocked.group(1))}"
-    limit = limit_hit(stderr)
-    if limit:
-        return "UNVERIFIED", f"the re-run was stopped at {describe(limit, limits)}"
-    errors = _SOVEREIGN_ERROR.findall(stderr)
-    rules = _FAILED_RULE.findall(stderr)
-    where = f" in rule {rules[0]}" if rules else ""
-    raised = [e for e in _EXCEPTION.findall(stderr) if not e.startswith(_SNAKEMAKE_EXCEPTIONS)]
-    if errors:
-        last = errors[-1]
-    elif raised:
-        last = raised[0]  # the first is the cause; what follows is its consequence
-    else:
-        last = " ".join(stderr.split()[-30:])
-    return "FAILED", f"the re-run failed{_clip(where)}: {_clip(last)}"
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= REASON_QUOTE else text[: REASON_QUOTE - 1] + "…"
-
-
 def _differing(
     manifest: dict[str, Any],
     members: dict[str, bytes],
@@ -176,7 +162,7 @@ def _differing(
                     "file": name,
                     "expected_sha256": expected,
                     "actual_sha256": sha256(actual) if actual is not None else None,
-                    "summary": summarize(name, members[f"expected/{name}"], actual),
+                    "summary": summarize(name, members.get(f"expected/{name}", b""), actual),
                 }
             )
     return files
@@ -245,7 +231,8 @@ def verify(bundle_path: Path, *, cores: int = 2, limits: Limits | None = None) -
     took = round(time.monotonic() - started, 1)
     if sealed.stopped:
         reason = f"the re-run was stopped at {describe(sealed.stopped, limits)}"
-        if sealed.peak_tasks >= limits.processes * 0.9:  # e.g. a fork bomb that never gives up
+        if sealed.stopped == "wall" and sealed.peak_tasks >= limits.processes * 0.9:
+            # e.g. a fork bomb that never gives up: held at the one, stopped at the other
             reason += f", its processes held at {describe('processes', limits)}"
         return verdict_of(
             manifest,
@@ -256,8 +243,21 @@ def verify(bundle_path: Path, *, cores: int = 2, limits: Limits | None = None) -
             environment=env,
             duration_s=took,
         )
+    setup = (
+        setup_failure(sealed.returncode, sealed.stderr, limits) if sealed.returncode != 0 else None
+    )
+    if setup:
+        return verdict_of(
+            manifest,
+            bundle,
+            status="UNVERIFIED",
+            reason=setup,
+            evaluated=now(),
+            environment=env,
+            duration_s=took,
+        )
     if sealed.returncode != 0:
-        status, reason = _rerun_failure(sealed.stderr, limits)
+        status, reason = rerun_failure(sealed.stderr, limits)
         if status == "FAILED" and sealed.busiest_cpu_seconds >= limits.cpu_seconds - 0.5:
             # killed at the hard CPU limit after ignoring SIGXCPU: no message names it
             status, reason = "UNVERIFIED", f"the re-run was stopped at {describe('cpu', limits)}"
@@ -319,7 +319,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m sovereign.reprodu
     defaults = Limits.defaults()
     for name, value in defaults.as_dict().items():
         flag = "--" + name.replace("_", "-")
-        parser.add_argument(flag, type=type(value), default=value, help=f"default {value}")
+        kind = float if name == "wall_seconds" else int  # as the schema types them
+        parser.add_argument(flag, type=kind, default=value, help=f"default {value}")
     args = parser.parse_args(argv)
     limits = Limits(**{name: getattr(args, name) for name in defaults.as_dict()})
     try:

@@ -260,3 +260,40 @@ def test_extract_refuses_escapes(tmp_path: Path) -> None:
         extract_members({"ok.txt": b"1", "sub/evil.txt": b"2"}, dest)
     assert list(outside.iterdir()) == []
     assert not (dest / "ok.txt").exists()  # refused before writing anything
+
+
+def _tar_gz(path: Path, build) -> Path:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        build(tar)
+    path.write_bytes(gzip.compress(buf.getvalue()))
+    return path
+
+
+def _add(tar: tarfile.TarFile, name: str, data: bytes, pax: dict | None = None) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.pax_headers = pax or {}
+    tar.addfile(info, io.BytesIO(data))
+
+
+def test_a_bomb_hidden_in_a_header_stops_at_the_cap(tmp_path: Path, monkeypatch) -> None:
+    """A PAX header counts toward no member's size: the decompressed stream is capped instead."""
+    from sovereign.gate2 import archive
+
+    monkeypatch.setattr(archive, "MAX_HEADER_BYTES", 1024**2)
+    bomb = _tar_gz(tmp_path / "bomb.tar.gz", lambda t: _add(t, "a", b"x", {"c": "x" * 2**22}))
+    assert bomb.stat().st_size < 64 * 1024  # compresses to almost nothing
+    with pytest.raises(InputFileError, match="not a readable bundle"):
+        read_archive(bomb, max_total_bytes=1024)
+    fine = _tar_gz(tmp_path / "fine.tar.gz", lambda t: _add(t, "a", b"x", {"c": "small"}))
+    assert read_archive(fine, max_total_bytes=1024) == {"a": b"x"}
+
+
+def test_too_many_members_are_refused(tmp_path: Path, monkeypatch) -> None:
+    from sovereign.gate2 import archive
+
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 5)
+    many = _tar_gz(tmp_path / "many.tar.gz", lambda t: [_add(t, f"m{i}", b"") for i in range(6)])
+    with pytest.raises(InputFileError, match="more than 5 members"):
+        read_archive(many)
