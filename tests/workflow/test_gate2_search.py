@@ -139,3 +139,46 @@ def test_an_edited_arxiv_answer_fails_naming_the_raw_stage(built, tmp_path):
     assert verdict["status"] == "FAILED", verdict
     files = {f["file"] for f in verdict["files"]}
     assert "raw.parquet" in files and "raw.parquet" in verdict["reason"]
+
+
+def test_a_search_the_ledger_no_longer_replays_is_frozen_instead(built, tmp_path):
+    """The empty answer gone from the ledger before the bundle is built: the search cannot be
+    re-run, so the bundle freezes the raw stage (as for a snapshot search), says so in the build
+    log, and verifies the stages after search."""
+    wd = tmp_path / "wd"
+    shutil.copytree(built, wd, symlinks=True)
+    snakemake(wd, "-c2")  # the record with the verdict, so the bundle's inputs are settled
+    members = read_archive(bundle_of(wd))
+    (empty,) = arxiv_entries(members, hits=False)
+    (wd / "ledger" / empty.removeprefix("work/ledger/")).unlink()
+    bundle_of(wd).unlink()
+    snakemake(wd, "-c1", str(bundle_of(wd).relative_to(wd)))
+    log = (wd / "logs" / "gate2_bundle" / f"{QID}.log").read_text()
+    assert "the raw stage is frozen instead" in log
+    frozen = read_archive(bundle_of(wd))
+    assert f"work/results/{QID}/raw.parquet" in frozen
+    manifest = json.loads(frozen["manifest.json"])
+    assert "raw.parquet" not in manifest["outputs"]
+    config = yaml.safe_load(frozen["work/config/config.yaml"])
+    assert config["gate2"]["frozen_search"] is True
+    verdict = verify(bundle_of(wd))
+    assert verdict["status"] == "VERIFIED", verdict["reason"]
+    assert verdict["scope"] != SCOPE_WITH_SEARCH
+
+
+def test_a_manifest_that_claims_a_rerun_search_must_replay_it(built, tmp_path):
+    """The config edited to freeze the search (and a raw stage added) while the manifest still
+    lists raw.parquet as re-run: refused before anything runs."""
+
+    def freeze(members):
+        config = yaml.safe_load(members["work/config/config.yaml"])
+        config["gate2"]["frozen_search"] = True
+        members["work/config/config.yaml"] = yaml.safe_dump(config).encode()
+        members[f"work/results/{QID}/raw.parquet"] = members["expected/raw.parquet"]
+
+    bad = tampered(bundle_of(built), tmp_path / "frozen.tar.gz", freeze, fix_manifest=True)
+    verdict = verify(bad)
+    assert verdict["status"] == "FAILED", verdict
+    problems = {f["file"]: f["problem"] for f in verdict["files"]}
+    assert problems["work/config/config.yaml"].startswith("does not replay the search")
+    assert problems[f"work/results/{QID}/raw.parquet"].startswith("a frozen raw stage")
