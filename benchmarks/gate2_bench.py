@@ -105,7 +105,7 @@ def main() -> int:
         print(
             f"verification on {args.cores} cores, median of {args.repeat}: sealed "
             f"{sealed_m:.1f} s, unsealed {unsealed_m:.1f} s; sealed / unsealed "
-            f"{sealed_m / unsealed_m:.2f}x (+{sealed_m - unsealed_m:.1f} s); sandbox peak "
+            f"{sealed_m / unsealed_m:.2f}x ({sealed_m - unsealed_m:+.1f} s); sandbox peak "
             f"resident {env.get('peak_memory_mb')} MiB, CPU {env.get('cpu_seconds')} s"
         )
     finally:
