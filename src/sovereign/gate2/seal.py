@@ -41,6 +41,8 @@ BUNDLE_DIR = "/bundle"
 SCRATCH_DIR = "/tmp"
 _ENV_PASSED = ("LANG", "LC_ALL", "LC_CTYPE", "TZ")
 _ETC = (Path("/etc/ld.so.cache"), Path("/etc/alternatives"))
+# what the trial sandbox may see at its root (the directories it is given, no more)
+_GIVEN_ROOT = {"bin", "dev", "etc", "lib", "lib64", "proc", "sbin", "tmp", "usr"}
 INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)"
 
 
@@ -81,21 +83,12 @@ def availability() -> tuple[str | None, str]:
             f"bwrap cannot make a sandbox on this machine ({why}); it needs user namespaces "
             "(kernel.unprivileged_userns_clone=1, or no AppArmor rule against them) or root"
         )
-    if set(probe.stdout.split()) - {
-        "bin",
-        "dev",
-        "etc",
-        "lib",
-        "lib64",
-        "proc",
-        "sbin",
-        "tmp",
-        "usr",
-    }:
+    if set(probe.stdout.split()) - _GIVEN_ROOT:
         return None, f"the trial sandbox saw more than it was given: {probe.stdout.split()}"
     name = BUBBLEWRAP + (f" {version[-1]}" if version else "")
     how = "a user of its own" if os.geteuid() == 0 else "a user namespace"
-    return f"{name}: {how}, no capabilities, seccomp", ""
+    filtered = ", seccomp" if seccomp.program() is not None else ""
+    return f"{name}: {how}, no capabilities{filtered}", ""
 
 
 def sandbox_user() -> tuple[int, int]:

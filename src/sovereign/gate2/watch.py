@@ -167,6 +167,7 @@ def run_sealed(bundle: Path, *, qid: str, cores: int, outputs: list[str], limits
     for reader in readers:
         reader.start()
     stopped, peak, cpu, tasks, busiest = None, 0, 0.0, 0, 0.0
+    status = (0, 0)  # (pid, wait status): pid 0 while it runs
     started = time.monotonic()
     try:
         while not (status := os.waitpid(proc.pid, os.WNOHANG)[0:2])[0]:
