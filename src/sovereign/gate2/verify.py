@@ -229,33 +229,28 @@ def verify(bundle_path: Path, *, cores: int = 2, limits: Limits | None = None) -
     env = _environment(isolation, limits, manifest)
     env.update(peak_memory_mb=sealed.peak_memory_mb, cpu_seconds=sealed.cpu_seconds)
     took = round(time.monotonic() - started, 1)
+
+    def after_rerun(status: str, reason: str, files: list[dict[str, Any]] = ()) -> dict[str, Any]:
+        return verdict_of(
+            manifest,
+            bundle,
+            status=status,
+            reason=reason,
+            files=list(files),
+            evaluated=now(),
+            environment=env,
+            duration_s=took,
+        )
+
     if sealed.stopped:
         reason = f"the re-run was stopped at {describe(sealed.stopped, limits)}"
         if sealed.stopped == "wall" and sealed.peak_tasks >= limits.processes * 0.9:
             # e.g. a fork bomb that never gives up: held at the one, stopped at the other
             reason += f", its processes held at {describe('processes', limits)}"
-        return verdict_of(
-            manifest,
-            bundle,
-            status="UNVERIFIED",
-            reason=reason,
-            evaluated=now(),
-            environment=env,
-            duration_s=took,
-        )
-    setup = (
-        setup_failure(sealed.returncode, sealed.stderr, limits) if sealed.returncode != 0 else None
-    )
+        return after_rerun("UNVERIFIED", reason)
+    setup = setup_failure(sealed.returncode, sealed.stderr, limits)
     if setup:
-        return verdict_of(
-            manifest,
-            bundle,
-            status="UNVERIFIED",
-            reason=setup,
-            evaluated=now(),
-            environment=env,
-            duration_s=took,
-        )
+        return after_rerun("UNVERIFIED", setup)
     if sealed.returncode != 0:
         status, reason = rerun_failure(sealed.stderr, limits)
         if status == "FAILED" and sealed.busiest_cpu_seconds >= limits.cpu_seconds - 0.5:
@@ -268,35 +263,16 @@ def verify(bundle_path: Path, *, cores: int = 2, limits: Limits | None = None) -
         if diverged:
             names = ", ".join(f["file"] for f in diverged)
             status, reason = "FAILED", f"{names} differ; then {reason}"
-        return verdict_of(
-            manifest,
-            bundle,
-            status=status,
-            reason=reason,
-            files=diverged,
-            evaluated=now(),
-            environment=env,
-            duration_s=took,
-        )
+        return after_rerun(status, reason, diverged)
     files = _differing(manifest, members, sealed.outputs)
     n = len(manifest["outputs"])
     if files:
-        status = "FAILED"
         reason = f"{len(files)} of {n} outputs differ: {', '.join(f['file'] for f in files)}"
         if env["version_mismatches"]:
             reason += f" (package versions differ: {', '.join(env['version_mismatches'])})"
-    else:
-        status = "VERIFIED"
-        reason = f"all {n} outputs re-run in a sealed sandbox ({isolation}) are byte-identical"
-    return verdict_of(
-        manifest,
-        bundle,
-        status=status,
-        reason=reason,
-        files=files,
-        evaluated=now(),
-        environment=env,
-        duration_s=took,
+        return after_rerun("FAILED", reason, files)
+    return after_rerun(
+        "VERIFIED", f"all {n} outputs re-run in a sealed sandbox ({isolation}) are byte-identical"
     )
 
 

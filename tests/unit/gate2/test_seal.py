@@ -191,14 +191,14 @@ def test_what_the_rerun_prints_is_quoted_clipped_and_named_by_its_cause():
     assert len(reason) < 2 * reasons.REASON_QUOTE
     stderr = (
         "Traceback (most recent call last):\n  File 'x.py', line 1\n"
-        "FileNotFoundError: [Errno 2] No such file or directory: '/root/secret'\n"
+        "FileNotFoundError: [Errno 2] No such file or directory: 'secret.txt'\n"
         "RuleException:\nCalledProcessError in file rules/filter.smk\nError in rule filter:\n"
         "WorkflowError:\nAt least one job did not complete successfully.\n"
     )
     status, reason = reasons.rerun_failure(stderr, limits)
     assert reason == (
         "the re-run failed in rule filter: "
-        "FileNotFoundError: [Errno 2] No such file or directory: '/root/secret'"
+        "FileNotFoundError: [Errno 2] No such file or directory: 'secret.txt'"
     )
     status, reason = reasons.rerun_failure("MemoryError\nError in rule embed:\n", limits)
     assert status == "UNVERIFIED" and "memory limit" in reason
