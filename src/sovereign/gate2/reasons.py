@@ -27,7 +27,10 @@ REASON_QUOTE = 500  # characters of the re-run's own output a verdict's reason m
 def setup_failure(returncode: int | None, stderr: str, limits: Limits) -> str | None:
     """The reason, where the sandbox itself could not be set up (bwrap refused, or the driver
     failed before any of the bundle's code ran): never the bundle's failure. (The driver's exit
-    status says so, which no code of the bundle's can set.)"""
+    status says so, which no code of the bundle's can set.) A run that exited 0 was set up,
+    whatever its stderr begins with."""
+    if returncode == 0:
+        return None
     setup = (
         re.search(rf"{re.escape(SETUP_FAILED)}(.*)", stderr) if returncode == SETUP_EXIT else None
     )

@@ -29,6 +29,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +231,9 @@ def verify(bundle_path: Path, *, cores: int = 2, limits: Limits | None = None) -
     env.update(peak_memory_mb=sealed.peak_memory_mb, cpu_seconds=sealed.cpu_seconds)
     took = round(time.monotonic() - started, 1)
 
-    def after_rerun(status: str, reason: str, files: list[dict[str, Any]] = ()) -> dict[str, Any]:
+    def after_rerun(
+        status: str, reason: str, files: Sequence[dict[str, Any]] = ()
+    ) -> dict[str, Any]:
         return verdict_of(
             manifest,
             bundle,

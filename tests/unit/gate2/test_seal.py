@@ -213,3 +213,4 @@ def test_only_the_driver_says_the_sandbox_could_not_be_set_up():
     assert reasons.setup_failure(1, failed, limits) is None  # the bundle's own words: not believed
     refused = "bwrap: Can't mount proc on /newroot/proc: Operation not permitted\n"
     assert reasons.setup_failure(1, refused, limits).startswith("the sandbox could not be set up")
+    assert reasons.setup_failure(0, refused, limits) is None  # a run that completed was set up
